@@ -1,0 +1,55 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+let package = Package(
+    name: "gitops-weave",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gitops-weave", targets: ["gitops-weave"]),
+        .executable(name: "gitops-weave-bench", targets: ["gitops-weave-bench"]),
+        .library(name: "Overlays", targets: ["Overlays"]),
+        .library(name: "GitSync", targets: ["GitSync"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config. No C code is vendored.
+        .systemLibrary(
+            name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(
+            name: "CGit2", path: "Sources/CGit2", pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]),
+
+        // The YAML model, merge engine and schema registry.
+        .target(
+            name: "Overlays",
+            dependencies: [
+                "CYAML",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]),
+        // Writing rendered trees into git through libgit2.
+        .target(name: "GitSync", dependencies: ["CGit2"]),
+
+        .executableTarget(
+            name: "gitops-weave",
+            dependencies: [
+                "Overlays", "GitSync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "gitops-weave-bench",
+            dependencies: [
+                "Overlays", "CYAML",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(
+            name: "OverlaysTests",
+            dependencies: ["Overlays"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["Overlays"]),
+    ]
+)

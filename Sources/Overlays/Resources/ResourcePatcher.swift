@@ -1,0 +1,120 @@
+/// Applies patches to a set of resources: strategic merge patches matched by group, kind,
+/// namespace and name, and targeted JSON patches.
+public struct ResourcePatcher {
+    public var registry: SchemaRegistry
+    public private(set) var resources: [Resource]
+    /// Notes for the user, such as "this kind merges as JSON merge patch", once per kind.
+    public private(set) var notes: [Diagnostic] = []
+    private var notedKinds: Set<String> = []
+
+    public init(resources: [Resource], registry: SchemaRegistry) {
+        self.resources = resources
+        self.registry = registry
+    }
+
+    /// Finds the one resource a patch targets.
+    public func target(of patchID: ResourceID, at location: SourceLocation, role: String = "patch") throws -> Int {
+        let candidates = resources.indices.filter {
+            let r = resources[$0].id
+            return r.group == patchID.group && r.kind == patchID.kind && r.name == patchID.name
+                && (patchID.namespace == nil || r.namespace == patchID.namespace)
+        }
+        if candidates.count == 1 { return candidates[0] }
+        if candidates.isEmpty {
+            let sameName = resources.filter { $0.id.name == patchID.name }.map { "\($0.id) (\($0.id.apiVersion))" }
+            var hint = "a \(role) applies to a resource with the same API group, kind, name and namespace"
+            if !sameName.isEmpty { hint += "; resources named \"\(patchID.name)\": " + sameName.joined(separator: ", ") }
+            throw Diagnostic.error(at: location, "\(role) matches no resource: \(patchID) in group \"\(patchID.group)\"", hint: hint)
+        }
+        let namespaces = candidates.map { resources[$0].id.namespace ?? "(none)" }.joined(separator: ", ")
+        throw Diagnostic.error(at: location, "\(role) for \(patchID) matches \(candidates.count) resources, in namespaces \(namespaces)",
+                               hint: "set metadata.namespace in the \(role) to choose one")
+    }
+
+    /// Applies one strategic merge patch document.
+    public mutating func applyStrategic(_ patch: Node) throws {
+        let patchID = try Resource(document: patch, role: "patch").id
+        let i = try target(of: patchID, at: patch.location)
+        let target = resources[i]
+        if let directive = patch.mapping?["$patch"], directive.scalar == .string("delete") {
+            resources.remove(at: i)
+            return
+        }
+        switch registry.semantics(for: target.id) {
+        case .strategic(let type, let options):
+            switch try StrategicMerge.apply(patch, to: target.node, type: type, options: options) {
+            case .merged(let node): resources[i].node = node
+            case .deleted: resources.remove(at: i)
+            }
+        case .jsonMerge:
+            noteFallback(target.id, at: patch.location)
+            resources[i].node = JSONMergePatch.apply(patch, to: target.node)
+        }
+        if i < resources.count {
+            try checkIdentity(resources[i], was: target.id, patch: patch)
+        }
+    }
+
+    /// Applies a JSON patch to the resource it targets.
+    public mutating func applyJSONPatch(_ patch: JSONPatch, target targetID: ResourceID, at location: SourceLocation) throws {
+        let i = try target(of: targetID, at: location, role: "JSON patch")
+        let before = resources[i].id
+        resources[i].node = try patch.apply(to: resources[i].node)
+        try checkIdentity(resources[i], was: before, patch: nil, location: location)
+    }
+
+    /// A patch may not rename or move the resource it patches.
+    private mutating func checkIdentity(_ r: Resource, was id: ResourceID, patch: Node?, location: SourceLocation? = nil) throws {
+        let now = try Resource(document: r.node).id
+        if now != id {
+            throw Diagnostic.error(at: location ?? patch?.location, "the patch changes the identity of \(id) to \(now)",
+                                   hint: "a patch changes a resource; to replace it, delete it and add the new one")
+        }
+        resources[resources.firstIndex { $0.id == id }!].id = now
+    }
+
+    private mutating func noteFallback(_ id: ResourceID, at location: SourceLocation) {
+        guard notedKinds.insert(id.groupKind).inserted else { return }
+        notes.append(Diagnostic(
+            .note, at: location,
+            "no merge schema for \(id.kind) (\(id.group.isEmpty ? "core" : id.group)); it merges as RFC 7386 JSON merge patch: maps merge, lists are replaced whole",
+            hint: "declare its merge keys (group/Kind:path=key) or point at its CRD to merge lists by key"))
+    }
+}
+
+/// A JSON patch and the resource it targets, as written in a patch file:
+///
+///     target: {apiVersion: apps/v1, kind: Deployment, name: web, namespace: prod}
+///     patch:
+///     - {op: replace, path: /spec/replicas, value: 3}
+public struct TargetedJSONPatch: Sendable {
+    public var target: ResourceID
+    public var patch: JSONPatch
+    public var location: SourceLocation
+
+    public init(parsing node: Node) throws {
+        guard let m = node.mapping else {
+            throw Diagnostic.error(at: node.location, "a JSON patch file holds mappings with \"target\" and \"patch\", not a \(node.kindName)")
+        }
+        guard let t = m["target"], let tm = t.mapping else {
+            throw Diagnostic.error(at: m["target"]?.location ?? node.location, "the JSON patch has no \"target\" mapping",
+                                   hint: "target names the resource: apiVersion (or group), kind, name and, when needed, namespace")
+        }
+        guard let ops = m["patch"] else {
+            throw Diagnostic.error(at: node.location, "the JSON patch has no \"patch\" list of operations")
+        }
+        func string(_ key: String) throws -> String? {
+            guard let v = tm[key] else { return nil }
+            guard let s = v.stringValue else {
+                throw Diagnostic.error(at: v.location, "target.\(key) must be a string, not \(v.scalar?.display ?? v.kindName)")
+            }
+            return s
+        }
+        let apiVersion = try string("apiVersion") ?? (try string("group")).map { $0.isEmpty ? "v1" : "\($0)/v1" } ?? "v1"
+        guard let kind = try string("kind") else { throw Diagnostic.error(at: t.location, "target has no kind") }
+        guard let name = try string("name") else { throw Diagnostic.error(at: t.location, "target has no name") }
+        target = ResourceID(apiVersion: apiVersion, kind: kind, namespace: try string("namespace"), name: name)
+        patch = try JSONPatch(parsing: ops)
+        location = node.location
+    }
+}

@@ -1,0 +1,72 @@
+/// Merge keys built in for the custom resources of the Weave stack: the Altinity
+/// operator's ClickHouseInstallation and ClickHouseKeeperInstallation, and the W&B
+/// operator's WeightsAndBiases. These are the `crd-keyed` paths of the conformance corpus.
+public enum StackSchemas {
+    static func podTemplate() -> MergeType {
+        let t = MergeType("PodTemplate")
+        t.set("metadata", .object(CoreSchemas.objectMeta))
+        t.set("spec", .object(CoreSchemas.podSpec))
+        return t
+    }
+
+    static func volumeClaimTemplate() -> MergeType {
+        let t = MergeType("VolumeClaimTemplate")
+        t.set("metadata", .object(CoreSchemas.objectMeta))
+        t.set("spec", .object(CoreSchemas.persistentVolumeClaimSpec))
+        return t
+    }
+
+    static func serviceTemplate() -> MergeType {
+        let t = MergeType("ServiceTemplate")
+        t.set("metadata", .object(CoreSchemas.objectMeta))
+        t.set("spec", .object(CoreSchemas.serviceSpec))
+        return t
+    }
+
+    static func templates() -> MergeType {
+        let t = MergeType("Templates")
+        t.set("podTemplates", .keyed("name", podTemplate()))
+        t.set("volumeClaimTemplates", .keyed("name", volumeClaimTemplate()))
+        t.set("serviceTemplates", .keyed("name", serviceTemplate()))
+        t.set("hostTemplates", .keyed("name"))
+        return t
+    }
+
+    static func zookeeper() -> MergeType {
+        let t = MergeType("ZookeeperConfig")
+        t.set("nodes", .keyed("host"))
+        return t
+    }
+
+    static func installation(_ name: String, zookeeper withZookeeper: Bool) -> MergeType {
+        let cluster = MergeType("Cluster")
+        if withZookeeper { cluster.set("zookeeper", .object(zookeeper())) }
+        let configuration = MergeType("Configuration")
+        configuration.set("clusters", .keyed("name", cluster))
+        if withZookeeper { configuration.set("zookeeper", .object(zookeeper())) }
+        let spec = MergeType("\(name)Spec")
+        spec.set("configuration", .object(configuration))
+        spec.set("templates", .object(templates()))
+        let root = MergeType(name)
+        root.set("metadata", .object(CoreSchemas.objectMeta))
+        root.set("spec", .object(spec))
+        return root
+    }
+
+    public static let clickHouseInstallation = installation("ClickHouseInstallation", zookeeper: true)
+    public static let clickHouseKeeperInstallation = installation("ClickHouseKeeperInstallation", zookeeper: false)
+
+    /// `spec.values` and `spec.chart` are Helm values: maps merge, lists replace, null deletes.
+    public static let weightsAndBiases: MergeType = {
+        let t = MergeType("WeightsAndBiases")
+        t.set("metadata", .object(CoreSchemas.objectMeta))
+        return t
+    }()
+
+    public static let kinds: [String: MergeType] = [
+        "clickhouse.altinity.com/ClickHouseInstallation": clickHouseInstallation,
+        "clickhouse.altinity.com/ClickHouseInstallationTemplate": clickHouseInstallation,
+        "clickhouse-keeper.altinity.com/ClickHouseKeeperInstallation": clickHouseKeeperInstallation,
+        "apps.wandb.com/WeightsAndBiases": weightsAndBiases,
+    ]
+}

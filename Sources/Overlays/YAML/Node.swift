@@ -1,0 +1,176 @@
+import OrderedCollections
+
+/// One value of a YAML tree, with where it came from.
+///
+/// `location` is where the value was last set; `overrode` is the value it replaced, which
+/// carries its own location and history. Following `overrode` gives the full chain of
+/// files and lines that set a field, newest first: this is the engine's provenance.
+public struct Node: Sendable {
+    public enum Value: Sendable {
+        case scalar(Scalar)
+        case mapping(Mapping)
+        case sequence([Node])
+    }
+
+    public var value: Value
+    public var location: SourceLocation
+    public var overrode: Overridden?
+
+    public init(_ value: Value, at location: SourceLocation, overrode: Overridden? = nil) {
+        self.value = value
+        self.location = location
+        self.overrode = overrode
+    }
+
+    public static func scalar(_ s: Scalar, at location: SourceLocation) -> Node {
+        Node(.scalar(s), at: location)
+    }
+
+    public static func mapping(_ m: Mapping = Mapping(), at location: SourceLocation) -> Node {
+        Node(.mapping(m), at: location)
+    }
+
+    public static func sequence(_ items: [Node], at location: SourceLocation) -> Node {
+        Node(.sequence(items), at: location)
+    }
+
+    public var scalar: Scalar? {
+        if case .scalar(let s) = value { return s }
+        return nil
+    }
+
+    public var mapping: Mapping? {
+        if case .mapping(let m) = value { return m }
+        return nil
+    }
+
+    public var sequence: [Node]? {
+        if case .sequence(let s) = value { return s }
+        return nil
+    }
+
+    public var isNull: Bool { scalar?.isNull ?? false }
+    public var stringValue: String? { scalar?.stringValue }
+
+    /// What kind of node this is, in words for messages.
+    public var kindName: String {
+        switch value {
+        case .scalar(let s): return s.tag == .null ? "null" : s.tag.rawValue
+        case .mapping: return "mapping"
+        case .sequence: return "list"
+        }
+    }
+
+    /// Looks up a key of a mapping node.
+    public subscript(key: String) -> Node? {
+        mapping?[key]
+    }
+
+    /// This value, recorded as having replaced `earlier`.
+    public func replacing(_ earlier: Node) -> Node {
+        var copy = self
+        copy.overrode = Overridden(earlier)
+        return copy
+    }
+
+    /// Every location that set this value, newest first.
+    public var provenance: [SourceLocation] {
+        var chain = [location]
+        var next = overrode
+        while let o = next {
+            chain.append(o.node.location)
+            next = o.node.overrode
+        }
+        return chain
+    }
+}
+
+/// The earlier value a node replaced, boxed so that a node stays small.
+public final class Overridden: Sendable {
+    public let node: Node
+    public init(_ node: Node) { self.node = node }
+}
+
+/// An ordered mapping with string keys (Kubernetes objects are JSON: keys are strings).
+public struct Mapping: Sendable {
+    public struct Entry: Sendable {
+        public var keyLocation: SourceLocation
+        public var value: Node
+    }
+
+    public private(set) var entries: OrderedDictionary<String, Entry>
+
+    public init() { entries = [:] }
+
+    public init(_ entries: OrderedDictionary<String, Entry>) { self.entries = entries }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+    public var keys: OrderedSet<String> { entries.keys }
+
+    public subscript(key: String) -> Node? {
+        entries[key]?.value
+    }
+
+    public func contains(_ key: String) -> Bool { entries.index(forKey: key) != nil }
+
+    /// Sets a value, keeping the key's position when it exists and appending otherwise.
+    public mutating func set(_ key: String, _ value: Node, keyLocation: SourceLocation? = nil) {
+        if let i = entries.index(forKey: key) {
+            entries.values[i].value = value
+            if let keyLocation { entries.values[i].keyLocation = keyLocation }
+        } else {
+            entries[key] = Entry(keyLocation: keyLocation ?? value.location, value: value)
+        }
+    }
+
+    @discardableResult
+    public mutating func remove(_ key: String) -> Node? {
+        entries.removeValue(forKey: key)?.value
+    }
+
+    public mutating func removeAll(where predicate: (String) -> Bool) {
+        entries.removeAll { predicate($0.key) }
+    }
+
+    public func keyLocation(_ key: String) -> SourceLocation? { entries[key]?.keyLocation }
+
+    /// Entries in order, as (key, value) pairs.
+    public var pairs: [(key: String, value: Node)] {
+        entries.map { ($0.key, $0.value.value) }
+    }
+}
+
+// MARK: - Semantic equality
+
+extension Node: Equatable {
+    /// Equal values: same types and scalars, same list order, mapping key order ignored.
+    /// Source positions and provenance are not part of a value.
+    public static func == (a: Node, b: Node) -> Bool {
+        switch (a.value, b.value) {
+        case (.scalar(let x), .scalar(let y)):
+            return x == y
+        case (.sequence(let x), .sequence(let y)):
+            return x == y
+        case (.mapping(let x), .mapping(let y)):
+            guard x.count == y.count else { return false }
+            for (k, e) in x.entries {
+                guard let other = y.entries[k], other.value == e.value else { return false }
+            }
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+extension Node {
+    /// Number of nodes in this tree, itself included.
+    public var size: Int {
+        switch value {
+        case .scalar: return 1
+        case .sequence(let items): return items.reduce(1) { $0 + $1.size }
+        case .mapping(let m): return m.entries.values.reduce(1) { $0 + $1.value.size }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import Foundation
+import Overlays
+
+enum Diagnostics {
+    static func print(_ d: Diagnostic) {
+        FileHandle.standardError.write((d.description + "\n").data(using: .utf8)!)
+    }
+}

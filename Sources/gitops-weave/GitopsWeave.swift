@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct GitopsWeave: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "gitops-weave",
+        abstract: "Compile base templates and environment overlays into plain Kubernetes manifests.",
+        discussion: """
+            gitops-weave merges Kubernetes resources with strategic-merge semantics, on the \
+            built-in kinds and on the W&B Weave stack's custom resources (ClickHouseInstallation, \
+            ClickHouseKeeperInstallation, WeightsAndBiases).
+            """,
+        version: version,
+        subcommands: [MergeCommand.self])
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Overlays
+
+/// Locations of the repository and of `../shared` beside it.
+enum Paths {
+    static let repository: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var shared: URL {
+        if let env = ProcessInfo.processInfo.environment["GITOPS_WEAVE_SHARED"] { return URL(fileURLWithPath: env) }
+        return repository.deletingLastPathComponent().appendingPathComponent("shared")
+    }
+
+    static var conformance: URL { shared.appendingPathComponent("conformance") }
+
+    static var fixtures: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    }
+}
+
+func parse(_ text: String, file: String = "test.yaml") throws -> Node {
+    try YAMLParser().parseDocument(text, file: file)
+}
+
+func parseStream(_ text: String, file: String = "test.yaml") throws -> [Node] {
+    try YAMLParser().parseStream(text, file: file)
+}
+
+/// Runs `body` and returns the diagnostic it throws, or nil.
+func diagnostic(_ body: () throws -> Void) -> Diagnostic? {
+    do {
+        try body()
+        return nil
+    } catch let d as Diagnostic {
+        return d
+    } catch {
+        return Diagnostic.error(at: nil, "unexpected error \(error)")
+    }
+}
