@@ -50,6 +50,7 @@ let package = Package(
             name: "OverlaysTests",
             dependencies: ["Overlays"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["Overlays"]),
+        // Runs the built `gitops-weave` binary as a user would.
+        .testTarget(name: "CLITests", dependencies: ["gitops-weave"], resources: [.copy("Golden")]),
     ]
 )

@@ -36,9 +36,21 @@ public struct ResourcePatcher {
         let patchID = try Resource(document: patch, role: "patch").id
         let i = try target(of: patchID, at: patch.location)
         let target = resources[i]
-        if let directive = patch.mapping?["$patch"], directive.scalar == .string("delete") {
-            resources.remove(at: i)
-            return
+        // Root directives act on the resource itself, whatever its kind's merge semantics.
+        if let directive = patch.mapping?["$patch"], let map = patch.mapping {
+            switch directive.scalar {
+            case .string("delete")?:
+                resources.remove(at: i)
+                return
+            case .string("replace")?:
+                var replaced = map
+                replaced.remove("$patch")
+                resources[i].node = Node(.mapping(replaced), at: patch.location).replacing(target.node)
+                try checkIdentity(resources[i], was: target.id, patch: patch)
+                return
+            default:
+                break
+            }
         }
         switch registry.semantics(for: target.id) {
         case .strategic(let type, let options):

@@ -33,21 +33,11 @@ public enum CoreSchemas {
         return t
     }()
 
-    public static let podTemplateSpec: MergeType = {
-        let t = MergeType("PodTemplateSpec")
-        t.set("metadata", .object(objectMeta))
-        t.set("spec", .object(podSpec))
-        return t
-    }()
+    public static let podTemplateSpec = objectWithSpec("PodTemplateSpec", spec: podSpec)
 
     public static let persistentVolumeClaimSpec = MergeType("PersistentVolumeClaimSpec")
 
-    public static let persistentVolumeClaim: MergeType = {
-        let t = MergeType("PersistentVolumeClaim")
-        t.set("metadata", .object(objectMeta))
-        t.set("spec", .object(persistentVolumeClaimSpec))
-        return t
-    }()
+    public static let persistentVolumeClaim = objectWithSpec("PersistentVolumeClaim", spec: persistentVolumeClaimSpec)
 
     public static let serviceSpec: MergeType = {
         let t = MergeType("ServiceSpec")
@@ -55,7 +45,8 @@ public enum CoreSchemas {
         return t
     }()
 
-    static func workload(_ name: String, spec: MergeType) -> MergeType {
+    /// A type with `metadata` (ObjectMeta) and a `spec` of the given type.
+    static func objectWithSpec(_ name: String, spec: MergeType) -> MergeType {
         let t = MergeType(name)
         t.set("metadata", .object(objectMeta))
         t.set("spec", .object(spec))
@@ -73,26 +64,24 @@ public enum CoreSchemas {
     /// Root types by `group/Kind` (the core group is empty).
     public static let kinds: [String: MergeType] = {
         var kinds: [String: MergeType] = [:]
-        let pod = workload("Pod", spec: podSpec)
-        let deployment = workload("Deployment", spec: specWithTemplate("DeploymentSpec"))
-        let replicaSet = workload("ReplicaSet", spec: specWithTemplate("ReplicaSetSpec"))
-        let daemonSet = workload("DaemonSet", spec: specWithTemplate("DaemonSetSpec"))
+        let pod = objectWithSpec("Pod", spec: podSpec)
+        let deployment = objectWithSpec("Deployment", spec: specWithTemplate("DeploymentSpec"))
+        let replicaSet = objectWithSpec("ReplicaSet", spec: specWithTemplate("ReplicaSetSpec"))
+        let daemonSet = objectWithSpec("DaemonSet", spec: specWithTemplate("DaemonSetSpec"))
         let statefulSetSpec = specWithTemplate("StatefulSetSpec")
         // volumeClaimTemplates carries no patch strategy: it is atomic.
         statefulSetSpec.set("volumeClaimTemplates", .atomicList(of: persistentVolumeClaim))
-        let statefulSet = workload("StatefulSet", spec: statefulSetSpec)
-        let job = workload("Job", spec: jobSpec)
-        let jobTemplate = MergeType("JobTemplateSpec")
-        jobTemplate.set("metadata", .object(objectMeta))
-        jobTemplate.set("spec", .object(jobSpec))
+        let statefulSet = objectWithSpec("StatefulSet", spec: statefulSetSpec)
+        let job = objectWithSpec("Job", spec: jobSpec)
+        let jobTemplate = objectWithSpec("JobTemplateSpec", spec: jobSpec)
         let cronJobSpec = MergeType("CronJobSpec")
         cronJobSpec.set("jobTemplate", .object(jobTemplate))
-        let cronJob = workload("CronJob", spec: cronJobSpec)
+        let cronJob = objectWithSpec("CronJob", spec: cronJobSpec)
         let podTemplate = MergeType("PodTemplate")
         podTemplate.set("metadata", .object(objectMeta))
         podTemplate.set("template", .object(podTemplateSpec))
 
-        let service = workload("Service", spec: serviceSpec)
+        let service = objectWithSpec("Service", spec: serviceSpec)
         let serviceAccount = MergeType("ServiceAccount")
         serviceAccount.set("metadata", .object(objectMeta))
         serviceAccount.set("secrets", .keyed("name"))

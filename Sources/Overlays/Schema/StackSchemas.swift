@@ -2,32 +2,11 @@
 /// operator's ClickHouseInstallation and ClickHouseKeeperInstallation, and the W&B
 /// operator's WeightsAndBiases. These are the `crd-keyed` paths of the conformance corpus.
 public enum StackSchemas {
-    static func podTemplate() -> MergeType {
-        let t = MergeType("PodTemplate")
-        t.set("metadata", .object(CoreSchemas.objectMeta))
-        t.set("spec", .object(CoreSchemas.podSpec))
-        return t
-    }
-
-    static func volumeClaimTemplate() -> MergeType {
-        let t = MergeType("VolumeClaimTemplate")
-        t.set("metadata", .object(CoreSchemas.objectMeta))
-        t.set("spec", .object(CoreSchemas.persistentVolumeClaimSpec))
-        return t
-    }
-
-    static func serviceTemplate() -> MergeType {
-        let t = MergeType("ServiceTemplate")
-        t.set("metadata", .object(CoreSchemas.objectMeta))
-        t.set("spec", .object(CoreSchemas.serviceSpec))
-        return t
-    }
-
     static func templates() -> MergeType {
         let t = MergeType("Templates")
-        t.set("podTemplates", .keyed("name", podTemplate()))
-        t.set("volumeClaimTemplates", .keyed("name", volumeClaimTemplate()))
-        t.set("serviceTemplates", .keyed("name", serviceTemplate()))
+        t.set("podTemplates", .keyed("name", CoreSchemas.objectWithSpec("PodTemplate", spec: CoreSchemas.podSpec)))
+        t.set("volumeClaimTemplates", .keyed("name", CoreSchemas.objectWithSpec("VolumeClaimTemplate", spec: CoreSchemas.persistentVolumeClaimSpec)))
+        t.set("serviceTemplates", .keyed("name", CoreSchemas.objectWithSpec("ServiceTemplate", spec: CoreSchemas.serviceSpec)))
         t.set("hostTemplates", .keyed("name"))
         return t
     }
@@ -47,10 +26,7 @@ public enum StackSchemas {
         let spec = MergeType("\(name)Spec")
         spec.set("configuration", .object(configuration))
         spec.set("templates", .object(templates()))
-        let root = MergeType(name)
-        root.set("metadata", .object(CoreSchemas.objectMeta))
-        root.set("spec", .object(spec))
-        return root
+        return CoreSchemas.objectWithSpec(name, spec: spec)
     }
 
     public static let clickHouseInstallation = installation("ClickHouseInstallation", zookeeper: true)
