@@ -64,7 +64,7 @@ public struct JSONPatch: Sendable {
     /// Splits an RFC 6901 pointer into reference tokens.
     public static func pointer(_ node: Node) throws -> [String] {
         guard let text = node.stringValue else {
-            throw Diagnostic.error(at: node.location, "a JSON pointer must be a string, not \(node.scalar?.display ?? node.kindName)")
+            throw Diagnostic.error(at: node.location, "a JSON pointer must be a string, not \(node.scalar?.display ?? "a " + node.kindName)")
         }
         if text.isEmpty { return [] }
         guard text.hasPrefix("/") else {
@@ -101,28 +101,29 @@ public struct JSONPatch: Sendable {
     }
 
     static func apply(_ op: Operation, to doc: Node) throws -> Node {
+        let path = op.pathText
         switch op.kind {
         case .add:
-            return try add(op.value!, at: op.path[...], in: doc, op: op)
+            return try add(op.value!, at: op.path[...], in: doc, op: op, pointer: path)
         case .remove:
-            return try remove(at: op.path[...], in: doc, op: op).root
+            return try remove(at: op.path[...], in: doc, op: op, pointer: path).root
         case .replace:
-            _ = try get(op.path[...], in: doc, op: op)
-            let removed = try remove(at: op.path[...], in: doc, op: op, forReplace: true)
-            return try add(op.value!.replacing(removed.removed), at: op.path[...], in: removed.root, op: op)
+            _ = try get(op.path[...], in: doc, op: op, pointer: path)
+            let removed = try remove(at: op.path[...], in: doc, op: op, pointer: path, forReplace: true)
+            return try add(op.value!.replacing(removed.removed), at: op.path[...], in: removed.root, op: op, pointer: path)
         case .move:
             let from = op.from!
             if from == op.path { return doc }
             if op.path.count > from.count && Array(op.path.prefix(from.count)) == from {
                 throw Diagnostic.error(at: op.location, "cannot move \(pointerText(from)) into its own child \(op.pathText)")
             }
-            let removed = try remove(at: from[...], in: doc, op: op)
-            return try add(removed.removed, at: op.path[...], in: removed.root, op: op)
+            let removed = try remove(at: from[...], in: doc, op: op, pointer: "from " + pointerText(from))
+            return try add(removed.removed, at: op.path[...], in: removed.root, op: op, pointer: path)
         case .copy:
-            let value = try get(op.from![...], in: doc, op: op)
-            return try add(value, at: op.path[...], in: doc, op: op)
+            let value = try get(op.from![...], in: doc, op: op, pointer: "from " + pointerText(op.from!))
+            return try add(value, at: op.path[...], in: doc, op: op, pointer: path)
         case .test:
-            let value = try get(op.path[...], in: doc, op: op)
+            let value = try get(op.path[...], in: doc, op: op, pointer: path)
             guard value == op.value! else {
                 throw Diagnostic.error(at: op.location, "test failed: \(op.pathText) is not the expected value",
                                        hint: "the resource holds a different value there; the patch was written for another base")
@@ -135,36 +136,37 @@ public struct JSONPatch: Sendable {
         tokens.map { "/" + $0.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }.joined()
     }
 
-    static func notFound(_ op: Operation, _ detail: String) -> Diagnostic {
-        .error(at: op.location, "\(op.kind.rawValue) \(op.pathText): \(detail)")
+    /// `pointer` is the pointer being walked: the op's path, or `from <pointer>` for move and copy.
+    static func notFound(_ op: Operation, _ pointer: String, _ detail: String) -> Diagnostic {
+        .error(at: op.location, "\(op.kind.rawValue) \(pointer.isEmpty ? "\"\"" : pointer): \(detail)")
     }
 
-    static func arrayIndex(_ token: String, count: Int, allowEnd: Bool, op: Operation) throws -> Int {
+    static func arrayIndex(_ token: String, count: Int, allowEnd: Bool, op: Operation, pointer: String) throws -> Int {
         if allowEnd && token == "-" { return count }
         guard let i = Int(token), i >= 0, String(i) == token else {
-            throw notFound(op, "\"\(token)\" is not a list index")
+            throw notFound(op, pointer, "\"\(token)\" is not a list index")
         }
         guard i < count || (allowEnd && i == count) else {
-            throw notFound(op, "index \(i) is out of range (the list has \(count) elements)")
+            throw notFound(op, pointer, "index \(i) is out of range (the list has \(count) element\(count == 1 ? "" : "s"))")
         }
         return i
     }
 
-    static func get(_ path: ArraySlice<String>, in node: Node, op: Operation) throws -> Node {
+    static func get(_ path: ArraySlice<String>, in node: Node, op: Operation, pointer: String) throws -> Node {
         guard let token = path.first else { return node }
         switch node.value {
         case .mapping(let m):
-            guard let child = m[token] else { throw notFound(op, "no key \"\(token)\"") }
-            return try get(path.dropFirst(), in: child, op: op)
+            guard let child = m[token] else { throw notFound(op, pointer, "no key \"\(token)\"") }
+            return try get(path.dropFirst(), in: child, op: op, pointer: pointer)
         case .sequence(let items):
-            let i = try arrayIndex(token, count: items.count, allowEnd: false, op: op)
-            return try get(path.dropFirst(), in: items[i], op: op)
+            let i = try arrayIndex(token, count: items.count, allowEnd: false, op: op, pointer: pointer)
+            return try get(path.dropFirst(), in: items[i], op: op, pointer: pointer)
         case .scalar:
-            throw notFound(op, "cannot step into a \(node.kindName) with \"\(token)\"")
+            throw notFound(op, pointer, "cannot step into a \(node.kindName) with \"\(token)\"")
         }
     }
 
-    static func add(_ value: Node, at path: ArraySlice<String>, in node: Node, op: Operation) throws -> Node {
+    static func add(_ value: Node, at path: ArraySlice<String>, in node: Node, op: Operation, pointer: String) throws -> Node {
         guard let token = path.first else { return value }
         var out = node
         switch node.value {
@@ -172,55 +174,55 @@ public struct JSONPatch: Sendable {
             if path.count == 1 {
                 m.set(token, m[token].map { value.replacing($0) } ?? value)
             } else {
-                guard let child = m[token] else { throw notFound(op, "no key \"\(token)\"") }
-                m.set(token, try add(value, at: path.dropFirst(), in: child, op: op))
+                guard let child = m[token] else { throw notFound(op, pointer, "no key \"\(token)\"") }
+                m.set(token, try add(value, at: path.dropFirst(), in: child, op: op, pointer: pointer))
             }
             out.value = .mapping(m)
         case .sequence(var items):
             if path.count == 1 {
-                items.insert(value, at: try arrayIndex(token, count: items.count, allowEnd: true, op: op))
+                items.insert(value, at: try arrayIndex(token, count: items.count, allowEnd: true, op: op, pointer: pointer))
             } else {
-                let i = try arrayIndex(token, count: items.count, allowEnd: false, op: op)
-                items[i] = try add(value, at: path.dropFirst(), in: items[i], op: op)
+                let i = try arrayIndex(token, count: items.count, allowEnd: false, op: op, pointer: pointer)
+                items[i] = try add(value, at: path.dropFirst(), in: items[i], op: op, pointer: pointer)
             }
             out.value = .sequence(items)
         case .scalar:
-            throw notFound(op, "cannot step into a \(node.kindName) with \"\(token)\"")
+            throw notFound(op, pointer, "cannot step into a \(node.kindName) with \"\(token)\"")
         }
         return out
     }
 
-    static func remove(at path: ArraySlice<String>, in node: Node, op: Operation, forReplace: Bool = false) throws -> (root: Node, removed: Node) {
+    static func remove(at path: ArraySlice<String>, in node: Node, op: Operation, pointer: String, forReplace: Bool = false) throws -> (root: Node, removed: Node) {
         guard let token = path.first else {
             if forReplace { return (node, node) }
-            throw notFound(op, "cannot remove the whole document")
+            throw notFound(op, pointer, "cannot remove the whole document")
         }
         var out = node
         var removed: Node
         switch node.value {
         case .mapping(var m):
-            guard let child = m[token] else { throw notFound(op, "no key \"\(token)\"") }
+            guard let child = m[token] else { throw notFound(op, pointer, "no key \"\(token)\"") }
             if path.count == 1 {
                 removed = child
                 if !forReplace { m.remove(token) }
             } else {
-                let r = try remove(at: path.dropFirst(), in: child, op: op, forReplace: forReplace)
+                let r = try remove(at: path.dropFirst(), in: child, op: op, pointer: pointer, forReplace: forReplace)
                 m.set(token, r.root)
                 removed = r.removed
             }
             out.value = .mapping(m)
         case .sequence(var items):
-            let i = try arrayIndex(token, count: items.count, allowEnd: false, op: op)
+            let i = try arrayIndex(token, count: items.count, allowEnd: false, op: op, pointer: pointer)
             if path.count == 1 {
                 removed = items.remove(at: i)
             } else {
-                let r = try remove(at: path.dropFirst(), in: items[i], op: op, forReplace: forReplace)
+                let r = try remove(at: path.dropFirst(), in: items[i], op: op, pointer: pointer, forReplace: forReplace)
                 items[i] = r.root
                 removed = r.removed
             }
             out.value = .sequence(items)
         case .scalar:
-            throw notFound(op, "cannot step into a \(node.kindName) with \"\(token)\"")
+            throw notFound(op, pointer, "cannot step into a \(node.kindName) with \"\(token)\"")
         }
         return (out, removed)
     }

@@ -39,7 +39,7 @@ public struct StrategicMerge {
     /// Applies one patch document to one resource.
     public static func apply(_ patch: Node, to base: Node, type: MergeType?, options: Options = .apimachinery) throws -> Outcome {
         guard let patchMap = patch.mapping else {
-            throw Diagnostic.error(at: patch.location, "a strategic merge patch must be a mapping, not a \(patch.kindName)")
+            throw Diagnostic.error(at: patch.location, "a strategic merge patch must be a mapping, not \(patch.kindWithArticle)")
         }
         if let directive = patchMap[Directive.patch], directive.scalar == .string(Directive.delete) {
             return .deleted
@@ -103,7 +103,7 @@ public struct StrategicMerge {
             default:
                 if !options.allowsTypeChange && !current.isNull {
                     throw Diagnostic.error(
-                        at: patchValue.location, "the patch sets \(fieldPath) to a \(patchValue.kindName), but it is a \(current.kindName) at \(current.location)",
+                        at: patchValue.location, "the patch sets \(fieldPath) to \(patchValue.kindWithArticle), but it is \(current.kindWithArticle) at \(current.location)",
                         hint: "a merge keeps each value's type; to change it, use a JSON patch with op: replace")
                 }
                 // The types differ: the patch wins, as in apimachinery.
@@ -141,7 +141,8 @@ public struct StrategicMerge {
     func applyRetainKeys(_ result: inout Mapping, _ patchMap: Mapping, path: FieldPath) throws {
         guard let retain = patchMap[Directive.retainKeys] else { return }
         guard let items = retain.sequence else {
-            throw Diagnostic.error(at: retain.location, "$retainKeys must be a list of field names, not a \(retain.kindName)")
+            throw Diagnostic.error(at: retain.location, "$retainKeys must be a list of field names, not \(retain.kindWithArticle) (at \(path))",
+                                   hint: "write $retainKeys: [field, ...]")
         }
         let keep = Set(items.compactMap { $0.stringValue })
         for (key, entry) in patchMap.entries {
@@ -166,19 +167,21 @@ public struct StrategicMerge {
             let key = String(directiveKey.dropFirst(Directive.setElementOrderPrefix.count))
             let fieldPath = path.appending(key)
             guard let order = entry.value.sequence else {
-                throw Diagnostic.error(at: entry.value.location, "\(directiveKey) must be a list, not a \(entry.value.kindName)")
+                throw Diagnostic.error(at: entry.value.location, "\(directiveKey) must be a list, not \(entry.value.kindWithArticle) (at \(path))",
+                                       hint: "list the elements of \(key) in the order they should have")
             }
             let currentNode = result[key]
             let patchNode = patchMap[key]
             if let currentNode, currentNode.sequence == nil {
-                throw Diagnostic.error(at: entry.keyLocation, "\(directiveKey) orders \"\(key)\", which is a \(currentNode.kindName) in the base, not a list")
+                throw Diagnostic.error(at: entry.keyLocation, "\(directiveKey) orders \"\(key)\", which is \(currentNode.kindWithArticle) in the base, not a list (at \(path))")
             }
             if let patchNode, patchNode.sequence == nil {
-                throw Diagnostic.error(at: patchNode.location, "\(directiveKey) orders \"\(key)\", but the patch sets it to a \(patchNode.kindName)")
+                throw Diagnostic.error(at: patchNode.location, "\(directiveKey) orders \"\(key)\", but the patch sets it to \(patchNode.kindWithArticle) (at \(path))")
             }
             let field = type?.field(key)
             let mergeKey: MergeKey? = { if case .mergeByKey(let k)? = field?.list { return k } else { return nil } }()
-            try validateOrder(patchNode?.sequence ?? [], order, mergeKey: mergeKey, directive: entry.value)
+            try validateOrder(patchNode?.sequence ?? [], order, mergeKey: mergeKey, directive: entry.value,
+                              directiveKey: directiveKey, path: fieldPath)
 
             let merged: [Node]
             let mergedNode: Node
@@ -210,7 +213,8 @@ public struct StrategicMerge {
     }
 
     /// The relative order of the patch list's elements must agree with `$setElementOrder`.
-    func validateOrder(_ patchList: [Node], _ order: [Node], mergeKey: MergeKey?, directive: Node) throws {
+    func validateOrder(_ patchList: [Node], _ order: [Node], mergeKey: MergeKey?, directive: Node,
+                       directiveKey: String, path: FieldPath) throws {
         guard !order.isEmpty, !patchList.isEmpty else { return }
         let candidates = mergeKey == nil ? patchList : patchList.filter { !Directive.isDeleteElement($0) }
         var p = 0, o = 0
@@ -219,12 +223,13 @@ public struct StrategicMerge {
                 p += 1
                 continue
             }
-            if try sameIdentity(candidates[p], order[o], mergeKey: mergeKey) { p += 1 }
+            if try sameIdentity(candidates[p], order[o], mergeKey: mergeKey, path: path) { p += 1 }
             o += 1
         }
         if p < candidates.count && o >= order.count {
             throw Diagnostic.error(
-                at: candidates[p].location, "this element is not in the order that $setElementOrder at \(directive.location) gives",
+                at: candidates[p].location,
+                "this element of \(path) is out of the order that \(directiveKey) at \(directive.location) gives",
                 hint: "list every patched element in $setElementOrder, in the same relative order as the patch")
         }
     }
@@ -239,7 +244,10 @@ public struct StrategicMerge {
         case .mergeByKey(let k)?: mergeKey = k
         case .set?: mergeKey = nil
         case .atomic?, nil:
-            return patch.replacing(current)
+            // `$deleteFromPrimitiveList` deletes from any list, whatever its strategy, as in
+            // apimachinery (`kubectl patch` removes a value from a container's atomic `args`).
+            guard isDeleteList else { return patch.replacing(current) }
+            mergeKey = nil
         }
         let merged = try mergeSlice(base, patchItems, elementType: field?.type, mergeKey: mergeKey,
                                     isDeleteList: isDeleteList, patch: patch, path: path)
@@ -289,6 +297,11 @@ public struct StrategicMerge {
         var merged: [Node]
         if case .mapping = kind {
             guard let mergeKey else {
+                if isDeleteList {
+                    throw Diagnostic.error(
+                        at: patchNode.location, "$deleteFromPrimitiveList deletes from lists of scalars, but \(path) holds mappings",
+                        hint: "to remove elements of a list of mappings without a merge key, replace the list, or use a JSON patch with op: remove")
+                }
                 throw Diagnostic.error(at: patchNode.location, "the list at \(path) merges as a set of scalars, but holds mappings",
                                        hint: "declare a merge key for it, or patch it with $patch: replace")
             }
@@ -298,7 +311,7 @@ public struct StrategicMerge {
                 guard let keyValue = element.mapping?[mergeKey.primary] else {
                     throw missingKey(element, mergeKey, path: path)
                 }
-                if let i = try merged.firstIndex(where: { try sameIdentity($0, element, mergeKey: mergeKey, knownPatchKey: keyValue) }) {
+                if let i = try merged.firstIndex(where: { try sameIdentity($0, element, mergeKey: mergeKey, knownPatchKey: keyValue, path: path) }) {
                     let elementPath = path.appending(.element(key: mergeKey.primary, value: keyValue.scalar?.text ?? "?"))
                     merged[i] = try mergeMap(merged[i], element, element.mapping!, type: elementType, path: elementPath)
                 } else {
@@ -355,12 +368,16 @@ public struct StrategicMerge {
     }
 
     /// Whether two list elements are the same element: by merge key for mappings, by value otherwise.
-    func sameIdentity(_ a: Node, _ b: Node, mergeKey: MergeKey?, knownPatchKey: Node? = nil) throws -> Bool {
+    func sameIdentity(_ a: Node, _ b: Node, mergeKey: MergeKey?, knownPatchKey: Node? = nil, path: FieldPath = FieldPath()) throws -> Bool {
         guard let mergeKey else { return a == b }
-        guard let am = a.mapping else { throw Diagnostic.error(at: a.location, "expected a mapping in a keyed list, found a \(a.kindName)") }
-        guard let bm = b.mapping else { throw Diagnostic.error(at: b.location, "expected a mapping in a keyed list, found a \(b.kindName)") }
-        guard let av = am[mergeKey.primary] else { throw missingKey(a, mergeKey, path: FieldPath()) }
-        guard let bv = knownPatchKey ?? bm[mergeKey.primary] else { throw missingKey(b, mergeKey, path: FieldPath()) }
+        guard let am = a.mapping else {
+            throw Diagnostic.error(at: a.location, "expected a mapping in the keyed list \(path), found \(a.kindWithArticle)")
+        }
+        guard let bm = b.mapping else {
+            throw Diagnostic.error(at: b.location, "expected a mapping in the keyed list \(path), found \(b.kindWithArticle)")
+        }
+        guard let av = am[mergeKey.primary] else { throw missingKey(a, mergeKey, path: path) }
+        guard let bv = knownPatchKey ?? bm[mergeKey.primary] else { throw missingKey(b, mergeKey, path: path) }
         guard av == bv else { return false }
         for extra in mergeKey.fields.dropFirst() {
             if let x = am[extra], let y = bm[extra], !(x == y) { return false }
@@ -378,10 +395,10 @@ public struct StrategicMerge {
             var found = false
             for candidate in list {
                 if mergeKey != nil, candidate.mapping == nil {
-                    throw Diagnostic.error(at: candidate.location, "expected a mapping naming an element of \(path), found a \(candidate.kindName)")
+                    throw Diagnostic.error(at: candidate.location, "expected a mapping naming an element of \(path), found \(candidate.kindWithArticle)")
                 }
                 if let mergeKey, candidate.mapping?[mergeKey.primary] == nil { continue }
-                if try sameIdentity(item, candidate, mergeKey: mergeKey) { found = true; break }
+                if try sameIdentity(item, candidate, mergeKey: mergeKey, path: path) { found = true; break }
             }
             if found { inList.append(item) } else { rest.append(item) }
         }
@@ -399,10 +416,11 @@ public struct StrategicMerge {
         return mergeSorted(left: serverSorted, right: patchSorted, serverOrder: serverOrder, mergeKey: mergeKey)
     }
 
+    /// Where `item` is in `list`, by the same identity the merge uses: with several key
+    /// fields, elements that share the primary key are told apart by the others.
     func index(of item: Node, in list: [Node], mergeKey: MergeKey?) -> Int? {
         guard let mergeKey else { return list.firstIndex(where: { $0 == item }) }
-        let value = item.mapping?[mergeKey.primary]
-        return list.firstIndex { $0.mapping?[mergeKey.primary] == value }
+        return list.firstIndex { (try? sameIdentity($0, item, mergeKey: mergeKey)) ?? false }
     }
 
     /// A stable insertion sort with apimachinery's comparator: items found in `order` sort by
@@ -483,5 +501,13 @@ public struct StrategicMerge {
             out.value = .sequence(items.compactMap(discardNullsAndDirectives))
             return out
         }
+    }
+}
+
+extension Node {
+    /// The node's kind with its article, for messages: "a mapping", "an int".
+    var kindWithArticle: String {
+        let name = kindName
+        return (name.first.map { "aeiou".contains($0) } ?? false) ? "an \(name)" : "a \(name)"
     }
 }

@@ -56,14 +56,14 @@ public struct Resource: Sendable {
     /// Reads the identity of a document. `role` names it in messages ("resource", "patch").
     public init(document node: Node, role: String = "resource") throws {
         guard let map = node.mapping else {
-            throw Diagnostic.error(at: node.location, "a \(role) document must be a mapping (a Kubernetes object), not a \(node.kindName)")
+            throw Diagnostic.error(at: node.location, "a \(role) document must be a mapping (a Kubernetes object), not \(node.kindWithArticle)")
         }
         func requiredString(_ value: Node?, _ field: String, near: SourceLocation) throws -> String {
             guard let value else {
                 throw Diagnostic.error(at: near, "the \(role) has no \(field)", hint: "every \(role) names its apiVersion, kind and metadata.name")
             }
             guard let s = value.stringValue, !s.isEmpty else {
-                throw Diagnostic.error(at: value.location, "\(field) must be a non-empty string, not \(value.scalar?.display ?? "a " + value.kindName)")
+                throw Diagnostic.error(at: value.location, "\(field) must be a non-empty string, not \(value.scalar?.display ?? value.kindWithArticle)")
             }
             return s
         }
@@ -73,7 +73,7 @@ public struct Resource: Sendable {
             throw Diagnostic.error(at: node.location, "the \(role) has no metadata", hint: "every \(role) names its apiVersion, kind and metadata.name")
         }
         guard let meta = metadata.mapping else {
-            throw Diagnostic.error(at: metadata.location, "metadata must be a mapping, not a \(metadata.kindName)")
+            throw Diagnostic.error(at: metadata.location, "metadata must be a mapping, not \(metadata.kindWithArticle)")
         }
         let name = try requiredString(meta["name"], "metadata.name", near: metadata.location)
         var namespace: String?

@@ -24,7 +24,8 @@ public struct ResourcePatcher {
             let sameName = resources.filter { $0.id.name == patchID.name }.map { "\($0.id) (\($0.id.apiVersion))" }
             var hint = "a \(role) applies to a resource with the same API group, kind, name and namespace"
             if !sameName.isEmpty { hint += "; resources named \"\(patchID.name)\": " + sameName.joined(separator: ", ") }
-            throw Diagnostic.error(at: location, "\(role) matches no resource: \(patchID) in group \"\(patchID.group)\"", hint: hint)
+            let group = patchID.group.isEmpty ? "the core API group" : "group \"\(patchID.group)\""
+            throw Diagnostic.error(at: location, "\(role) matches no resource: \(patchID) in \(group)", hint: hint)
         }
         let namespaces = candidates.map { resources[$0].id.namespace ?? "(none)" }.joined(separator: ", ")
         throw Diagnostic.error(at: location, "\(role) for \(patchID) matches \(candidates.count) resources, in namespaces \(namespaces)",
@@ -45,44 +46,52 @@ public struct ResourcePatcher {
             case .string("replace")?:
                 var replaced = map
                 replaced.remove("$patch")
-                resources[i].node = Node(.mapping(replaced), at: patch.location).replacing(target.node)
-                try checkIdentity(resources[i], was: target.id, patch: patch)
+                let node = Node(.mapping(replaced), at: patch.location).replacing(target.node)
+                resources[i] = try checkIdentity(node, was: target.id, at: patch.location)
                 return
             default:
                 break
             }
         }
+        let merged: Node
         switch registry.semantics(for: target.id) {
         case .strategic(let type, let options):
             switch try StrategicMerge.apply(patch, to: target.node, type: type, options: options) {
-            case .merged(let node): resources[i].node = node
-            case .deleted: resources.remove(at: i)
+            case .merged(let node): merged = node
+            case .deleted:
+                resources.remove(at: i)
+                return
             }
         case .jsonMerge:
             noteFallback(target.id, at: patch.location)
-            resources[i].node = JSONMergePatch.apply(patch, to: target.node)
+            merged = JSONMergePatch.apply(patch, to: target.node)
         }
-        if i < resources.count {
-            try checkIdentity(resources[i], was: target.id, patch: patch)
-        }
+        // Only a patch that keeps the identity changes anything.
+        resources[i] = try checkIdentity(merged, was: target.id, at: patch.location)
     }
 
     /// Applies a JSON patch to the resource it targets.
     public mutating func applyJSONPatch(_ patch: JSONPatch, target targetID: ResourceID, at location: SourceLocation) throws {
         let i = try target(of: targetID, at: location, role: "JSON patch")
-        let before = resources[i].id
-        resources[i].node = try patch.apply(to: resources[i].node)
-        try checkIdentity(resources[i], was: before, patch: nil, location: location)
+        let patched = try patch.apply(to: resources[i].node)
+        resources[i] = try checkIdentity(patched, was: resources[i].id, at: location)
     }
 
-    /// A patch may not rename or move the resource it patches.
-    private mutating func checkIdentity(_ r: Resource, was id: ResourceID, patch: Node?, location: SourceLocation? = nil) throws {
-        let now = try Resource(document: r.node).id
-        if now != id {
-            throw Diagnostic.error(at: location ?? patch?.location, "the patch changes the identity of \(id) to \(now)",
+    /// A patch may not rename or move the resource it patches, nor leave it without an
+    /// identity. Returns the patched resource (its apiVersion may have changed).
+    private func checkIdentity(_ node: Node, was id: ResourceID, at location: SourceLocation) throws -> Resource {
+        let now: Resource
+        do {
+            now = try Resource(document: node)
+        } catch let d as Diagnostic {
+            throw Diagnostic.error(at: location, "the patch leaves \(id) without a valid identity: \(d.message)",
+                                   hint: "a patch may change a resource's fields, but it must keep its apiVersion, kind and metadata.name")
+        }
+        if now.id != id {
+            throw Diagnostic.error(at: location, "the patch changes the identity of \(id) to \(now.id)",
                                    hint: "a patch changes a resource; to replace it, delete it and add the new one")
         }
-        resources[resources.firstIndex { $0.id == id }!].id = now
+        return now
     }
 
     private mutating func noteFallback(_ id: ResourceID, at location: SourceLocation) {
@@ -106,7 +115,7 @@ public struct TargetedJSONPatch: Sendable {
 
     public init(parsing node: Node) throws {
         guard let m = node.mapping else {
-            throw Diagnostic.error(at: node.location, "a JSON patch file holds mappings with \"target\" and \"patch\", not a \(node.kindName)")
+            throw Diagnostic.error(at: node.location, "a JSON patch file holds mappings with \"target\" and \"patch\", not \(node.kindWithArticle)")
         }
         guard let t = m["target"], let tm = t.mapping else {
             throw Diagnostic.error(at: m["target"]?.location ?? node.location, "the JSON patch has no \"target\" mapping",
@@ -118,7 +127,7 @@ public struct TargetedJSONPatch: Sendable {
         func string(_ key: String) throws -> String? {
             guard let v = tm[key] else { return nil }
             guard let s = v.stringValue else {
-                throw Diagnostic.error(at: v.location, "target.\(key) must be a string, not \(v.scalar?.display ?? v.kindName)")
+                throw Diagnostic.error(at: v.location, "target.\(key) must be a string, not \(v.scalar?.display ?? v.kindWithArticle)")
             }
             return s
         }
