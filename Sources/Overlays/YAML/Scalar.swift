@@ -216,8 +216,10 @@ public enum ScalarResolver {
         if lower.hasPrefix("0x") || lower.hasPrefix("-0x") || lower.hasPrefix("+0x") {
             return lower.drop(while: { $0 == "-" || $0 == "+" }).dropFirst(2).allSatisfy { $0.isHexDigit || $0 == "_" }
         }
-        if lower.hasPrefix("0b") || lower.hasPrefix("0o") {
-            return lower.dropFirst(2).allSatisfy { $0.isNumber || $0 == "_" }
+        // Signed too: PyYAML reads -0b101 as an int, and go-yaml v2 (strconv) -0b101 and -0o17.
+        let unsigned = lower.first == "-" || lower.first == "+" ? lower.dropFirst() : lower[...]
+        if unsigned.hasPrefix("0b") || unsigned.hasPrefix("0o") {
+            return unsigned.dropFirst(2).allSatisfy { $0.isNumber || $0 == "_" }
         }
         let allowed: Set<Character> = ["e", "t", "z"]
         return lower.allSatisfy { $0.isNumber || allowed.contains($0) || ".:_+- ".contains($0) }

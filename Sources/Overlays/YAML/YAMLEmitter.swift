@@ -42,7 +42,21 @@ public struct YAMLEmitter {
         var first = firstInline
         for (key, entry) in m.entries {
             if first { first = false } else { out.spaces(indent) }
+            let keyStart = out.bytes.count
             writeKey(key, into: &out)
+            if out.bytes.count - keyStart > ScalarStyle.maxImplicitKeyBytes {
+                // Readers accept an implicit key of at most 1024 characters; a longer one
+                // is written as an explicit `? key` with its value after `: `.
+                out.removeLast(out.bytes.count - keyStart)
+                out.append("? ")
+                writeKey(key, into: &out)
+                out.removeLast(1)
+                out.newline()
+                out.spaces(indent)
+                out.byte(UInt8(ascii: ":"))
+                writeCompact(entry.value, indent: indent, into: &out)
+                continue
+            }
             writeValue(entry.value, indent: indent, into: &out)
         }
     }
@@ -68,18 +82,24 @@ public struct YAMLEmitter {
         for item in items {
             if first { first = false } else { out.spaces(indent) }
             out.byte(UInt8(ascii: "-"))
-            switch item.value {
-            case .mapping(let m) where !m.isEmpty:
-                out.byte(UInt8(ascii: " "))
-                writeMapping(m, indent: indent + 2, into: &out, firstInline: true)
-            case .sequence(let inner) where !inner.isEmpty:
-                out.byte(UInt8(ascii: " "))
-                writeSequence(inner, indent: indent + 2, into: &out, firstInline: true)
-            default:
-                out.byte(UInt8(ascii: " "))
-                writeInline(item, indent: indent, into: &out)
-                out.newline()
-            }
+            writeCompact(item, indent: indent, into: &out)
+        }
+    }
+
+    /// Writes what follows a `-` (or an explicit `:`) at column `indent`, with the line end:
+    /// a mapping or list starts on the same line, indented two more.
+    private func writeCompact(_ item: Node, indent: Int, into out: inout ByteWriter) {
+        switch item.value {
+        case .mapping(let m) where !m.isEmpty:
+            out.byte(UInt8(ascii: " "))
+            writeMapping(m, indent: indent + 2, into: &out, firstInline: true)
+        case .sequence(let inner) where !inner.isEmpty:
+            out.byte(UInt8(ascii: " "))
+            writeSequence(inner, indent: indent + 2, into: &out, firstInline: true)
+        default:
+            out.byte(UInt8(ascii: " "))
+            writeInline(item, indent: indent, into: &out)
+            out.newline()
         }
     }
 
@@ -93,7 +113,8 @@ public struct YAMLEmitter {
             switch s.tag {
             case .string: writeString(s.text, indent: indent, into: &out)
             case .null: out.append("null")
-            case .int, .bool, .float: out.append(s.text)
+            case .int, .bool: out.append(s.text)
+            case .float: out.append(ScalarStyle.floatText(s.text))
             }
         }
     }
@@ -137,6 +158,32 @@ public struct ByteWriter {
 enum ScalarStyle {
     case plain, doubleQuoted, literal
 
+    /// Longest key written as an implicit `key:`; readers allow 1024 characters.
+    static let maxImplicitKeyBytes = 1000
+
+    /// Float text that reads back as a float under YAML 1.2 and 1.1 alike: `!!float 3` holds
+    /// "3", which plain would be an int, and YAML 1.1 (kubectl's go-yaml v2) reads `1e3` as a
+    /// string because its floats need a dot and a signed exponent, so that is written `1.0e+3`.
+    static func floatText(_ text: String) -> String {
+        if ScalarResolver.resolvePlain(text).tag == .float {
+            return yaml11Float(text)
+        }
+        let digits = text.first == "-" || text.first == "+" ? text.dropFirst() : text[...]
+        if !digits.isEmpty && digits.utf8.allSatisfy(ScalarResolver.isDigit) { return text + ".0" }
+        if let d = Double(floatLiteral: text), d.isFinite { return "\(d)" }
+        return text
+    }
+
+    /// Adds the dot and exponent sign YAML 1.1 needs: `1e3` → `1.0e+3`, `2E-5` → `2.0E-5`.
+    static func yaml11Float(_ text: String) -> String {
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) else { return text }
+        var mantissa = String(text[..<e])
+        var exponent = String(text[text.index(after: e)...])
+        if !mantissa.contains(".") { mantissa += ".0" }
+        if exponent.first != "-" && exponent.first != "+" { exponent = "+" + exponent }
+        return mantissa + String(text[e]) + exponent
+    }
+
     static func choose(for s: String, allowLiteral: Bool) -> ScalarStyle {
         var s = s
         return s.withUTF8 { u -> ScalarStyle in
@@ -174,7 +221,10 @@ enum ScalarStyle {
                     plainSafe = false
                 } else if c >= 0x80 {
                     // NEL, LS, PS and the BOM are line breaks or invisible to YAML readers.
-                    if c == 0xC2 && i + 1 < u.count && u[i + 1] == 0x85 { needsEscape = true }
+                    // C1 controls (U+0080-U+009F, NEL among them) are not printable YAML.
+                    if c == 0xC2 && i + 1 < u.count && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F { needsEscape = true }
+                    // Neither are the non-characters U+FFFE and U+FFFF.
+                    if c == 0xEF && i + 2 < u.count && u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF) { needsEscape = true }
                     if c == 0xE2 && i + 2 < u.count && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9) { needsEscape = true }
                     if c == 0xEF && i + 2 < u.count && u[i + 1] == 0xBB && u[i + 2] == 0xBF { needsEscape = true }
                     if needsEscape { plainSafe = false }
@@ -253,8 +303,10 @@ enum ScalarStyle {
             case "\u{2028}": out.append("\\L")
             case "\u{2029}": out.append("\\P")
             case "\u{FEFF}": out.append("\\uFEFF")
+            case "\u{FFFE}": out.append("\\uFFFE")
+            case "\u{FFFF}": out.append("\\uFFFF")
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                if scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F) {
                     let hex = String(scalar.value, radix: 16, uppercase: true)
                     out.append("\\x" + (hex.count < 2 ? "0" + hex : hex))
                 } else {
@@ -269,5 +321,9 @@ enum ScalarStyle {
 extension ByteWriter {
     mutating func dropLastNewline() {
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+    }
+
+    mutating func removeLast(_ n: Int) {
+        bytes.removeLast(n)
     }
 }

@@ -46,7 +46,7 @@ public struct YAMLParser {
             var event = yaml_event_t()
             while true {
                 guard yaml_parser_parse(&parser, &event) == 1 else {
-                    throw Self.parserError(parser, file: file)
+                    throw Self.parserError(parser, file: file, input: buffer)
                 }
                 defer { yaml_event_delete(&event) }
                 if event.type == YAML_STREAM_END_EVENT { break }
@@ -68,16 +68,49 @@ public struct YAMLParser {
         return first
     }
 
-    static func parserError(_ parser: yaml_parser_t, file: String) -> Diagnostic {
+    static func parserError(_ parser: yaml_parser_t, file: String, input: UnsafeBufferPointer<UInt8>) -> Diagnostic {
         let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
         var message = problem
         if let context = parser.context.map({ String(cString: $0) }) {
             message += " " + context
             message += " (which started at line \(parser.context_mark.line + 1), column \(parser.context_mark.column + 1))"
         }
+        if parser.error == YAML_READER_ERROR {
+            // The reader (bad characters) reports a byte offset, not a mark.
+            let location = Self.location(ofByte: Int(parser.problem_offset), in: input, file: file)
+            if parser.problem_value >= 0 {
+                let hex = String(parser.problem_value, radix: 16, uppercase: true)
+                message += " (found U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + ")"
+            }
+            return .error(at: location, "invalid YAML: " + message)
+        }
         let mark = parser.problem_mark
         let location = SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
         return .error(at: location, "invalid YAML: " + message)
+    }
+
+    /// Line and column of a byte offset, counted as libyaml counts marks: columns in
+    /// characters; CR LF, CR, LF, NEL, LS and PS each end a line.
+    static func location(ofByte offset: Int, in input: UnsafeBufferPointer<UInt8>, file: String) -> SourceLocation {
+        var line = 1, column = 1
+        var i = 0
+        let end = min(offset, input.count)
+        func at(_ j: Int) -> UInt8 { j < input.count ? input[j] : 0 }
+        while i < end {
+            let c = input[i]
+            if c == 0x0D && at(i + 1) == 0x0A {
+                i += 1
+                continue
+            }
+            if c == 0x0A || c == 0x0D || (c == 0xC2 && at(i + 1) == 0x85)
+                || (c == 0xE2 && at(i + 1) == 0x80 && (at(i + 2) == 0xA8 || at(i + 2) == 0xA9)) {
+                line += 1
+                column = 0
+            }
+            if c & 0xC0 != 0x80 { column += 1 }
+            i += 1
+        }
+        return SourceLocation(file: file, line: line, column: column)
     }
 }
 
@@ -132,11 +165,19 @@ private struct TreeBuilder {
             let tag = Self.string(data.tag)
             let plain = data.style == YAML_PLAIN_SCALAR_STYLE
             if expectingKey {
-                if plain && tag == nil && text == "<<" {
+                // `<<` is a merge key when plain and untagged, or tagged `!!merge` (as
+                // generated CRDs write it: `!!merge <<: *anchor`).
+                if text == "<<" && ((plain && tag == nil) || tag == "tag:yaml.org,2002:merge") {
                     stack[stack.count - 1].mergeKeys.append(stack[stack.count - 1].items.count)
                 }
-                // Keys are strings, as written.
-                try complete(Node.scalar(.string(text), at: loc), size: 1, anchor: Self.string(data.anchor))
+                // Keys are strings, as written. An anchored key, though, is reused by its
+                // aliases as a value, with its resolved type (`&p 80: x` then `port: *p`).
+                let anchor = Self.string(data.anchor)
+                try complete(Node.scalar(.string(text), at: loc), size: 1, anchor: nil)
+                if let anchor {
+                    let value = (try? resolve(text, tag: tag, plain: plain, at: loc)) ?? .string(text)
+                    anchors[anchor] = (Node.scalar(value, at: loc), 1)
+                }
                 return
             }
             let scalar = try resolve(text, tag: tag, plain: plain, at: loc)
@@ -163,9 +204,12 @@ private struct TreeBuilder {
                                        hint: "define &\(name) earlier in the same document")
             }
             if expectingKey {
-                guard target.node.scalar != nil else {
+                guard let key = target.node.scalar else {
                     throw Diagnostic.error(at: loc, "a mapping key must be a scalar; *\(name) is a \(target.node.kindName)")
                 }
+                // A key is placed where it is written, so that a duplicate names the alias.
+                try complete(Node.scalar(.string(key.text), at: loc), size: 1, anchor: nil)
+                return
             }
             aliasNodes += target.size
             if aliasNodes > limits.aliasNodesHardLimit
