@@ -1,1 +1,2 @@
-print("todo")
+// The entry point; the commands live in WeaveBench.swift and EngineBenchmark.swift.
+WeaveBench.main()

@@ -6,15 +6,28 @@ public struct ResourcePatcher {
     /// Notes for the user, such as "this kind merges as JSON merge patch", once per kind.
     public private(set) var notes: [Diagnostic] = []
     private var notedKinds: Set<String> = []
+    /// Positions in `resources` by name, so that matching a patch does not scan them all.
+    private var positionsByName: [String: [Int]] = [:]
 
     public init(resources: [Resource], registry: SchemaRegistry) {
         self.resources = resources
         self.registry = registry
+        indexByName()
+    }
+
+    private mutating func indexByName() {
+        positionsByName.removeAll(keepingCapacity: true)
+        for (i, r) in resources.enumerated() { positionsByName[r.id.name, default: []].append(i) }
+    }
+
+    private mutating func removeResource(at i: Int) {
+        resources.remove(at: i)
+        indexByName()
     }
 
     /// Finds the one resource a patch targets.
     public func target(of patchID: ResourceID, at location: SourceLocation, role: String = "patch") throws -> Int {
-        let candidates = resources.indices.filter {
+        let candidates = (positionsByName[patchID.name] ?? []).filter {
             let r = resources[$0].id
             return r.group == patchID.group && r.kind == patchID.kind && r.name == patchID.name
                 && (patchID.namespace == nil || r.namespace == patchID.namespace)
@@ -41,7 +54,7 @@ public struct ResourcePatcher {
         if let directive = patch.mapping?["$patch"], let map = patch.mapping {
             switch directive.scalar {
             case .string("delete")?:
-                resources.remove(at: i)
+                removeResource(at: i)
                 return
             case .string("replace")?:
                 var replaced = map
@@ -59,7 +72,7 @@ public struct ResourcePatcher {
             switch try StrategicMerge.apply(patch, to: target.node, type: type, options: options) {
             case .merged(let node): merged = node
             case .deleted:
-                resources.remove(at: i)
+                removeResource(at: i)
                 return
             }
         case .jsonMerge:

@@ -170,6 +170,15 @@ public enum ScalarResolver {
     /// plain text as a non-string. Deliberately generous: an unneeded quote is harmless,
     /// a missing one turns `"yes"` into `true`.
     public static func isNonStringUnderYAML11(_ s: String) -> Bool {
+        // The words below are at most five bytes; most keys and values are longer, and
+        // comparing against each word was half of all emitting time.
+        if s.utf8.count <= 5 {
+            if isYAML11Word(s) { return true }
+        }
+        return looksNumericUnderYAML11(s)
+    }
+
+    static func isYAML11Word(_ s: String) -> Bool {
         switch s {
         case "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
              "true", "True", "TRUE", "false", "False", "FALSE",
@@ -177,8 +186,11 @@ public enum ScalarResolver {
              "null", "Null", "NULL", "~", "=", "<<":
             return true
         default:
-            break
+            return false
         }
+    }
+
+    static func looksNumericUnderYAML11(_ s: String) -> Bool {
         guard let first = s.utf8.first else { return true }
         let numericStart = isDigit(first) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
         guard numericStart else { return false }

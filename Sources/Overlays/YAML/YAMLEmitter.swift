@@ -184,8 +184,8 @@ enum ScalarStyle {
         return mantissa + String(text[e]) + exponent
     }
 
-    static func choose(for s: String, allowLiteral: Bool) -> ScalarStyle {
-        var s = s
+    static func choose(for text: String, allowLiteral: Bool) -> ScalarStyle {
+        var s = text
         return s.withUTF8 { u -> ScalarStyle in
             if u.isEmpty { return .doubleQuoted }
             var hasNewline = false
@@ -234,7 +234,6 @@ enum ScalarStyle {
             }
             if hasNewline && allowLiteral && !needsEscape && literalSafe(u) { return .literal }
             if !plainSafe || hasNewline || needsEscape { return .doubleQuoted }
-            let text = String(decoding: u, as: UTF8.self)
             if ScalarResolver.resolvePlain(text).tag != .string || ScalarResolver.isNonStringUnderYAML11(text) {
                 return .doubleQuoted
             }

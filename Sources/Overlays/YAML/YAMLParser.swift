@@ -268,6 +268,7 @@ private struct TreeBuilder {
     }
 
     func buildMapping(_ frame: Frame) throws -> Mapping {
+        if frame.mergeKeys.isEmpty { return try buildPlainMapping(frame) }
         var explicit: [String: SourceLocation] = [:]
         let mergeKeys = Set(frame.mergeKeys)
         var i = 0
@@ -277,8 +278,7 @@ private struct TreeBuilder {
             let key = frame.items[i]
             let name = key.scalar?.text ?? ""
             if let first = explicit[name] {
-                throw Diagnostic.error(at: key.location, "duplicate key \"\(name)\"; first defined at \(first)",
-                                       hint: "a mapping may set each key once; remove one of them")
+                throw Self.duplicateKey(name, at: key.location, first: first)
             }
             explicit[name] = key.location
         }
@@ -306,5 +306,26 @@ private struct TreeBuilder {
             entries[key.scalar?.text ?? ""] = Mapping.Entry(keyLocation: key.location, value: value)
         }
         return Mapping(entries)
+    }
+
+    /// The common case, without `<<`: one pass, and inserting a key reveals a duplicate.
+    func buildPlainMapping(_ frame: Frame) throws -> Mapping {
+        var entries = OrderedDictionary<String, Mapping.Entry>(minimumCapacity: frame.items.count / 2)
+        var i = 0
+        while i + 1 < frame.items.count {
+            let key = frame.items[i]
+            let name = key.scalar?.text ?? ""
+            let entry = Mapping.Entry(keyLocation: key.location, value: frame.items[i + 1])
+            if let first = entries.updateValue(entry, forKey: name) {
+                throw Self.duplicateKey(name, at: key.location, first: first.keyLocation)
+            }
+            i += 2
+        }
+        return Mapping(entries)
+    }
+
+    static func duplicateKey(_ name: String, at location: SourceLocation, first: SourceLocation) -> Diagnostic {
+        .error(at: location, "duplicate key \"\(name)\"; first defined at \(first)",
+               hint: "a mapping may set each key once; remove one of them")
     }
 }
