@@ -1,8 +1,9 @@
 import ArgumentParser
+import Overlays
 
 @main
 struct GitopsWeave: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = GitopsWeaveVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "gitops-weave",
@@ -13,5 +14,5 @@ struct GitopsWeave: ParsableCommand {
             ClickHouseKeeperInstallation, WeightsAndBiases).
             """,
         version: version,
-        subcommands: [MergeCommand.self])
+        subcommands: [RenderCommand.self, MergeCommand.self])
 }

@@ -504,10 +504,3 @@ public struct StrategicMerge {
     }
 }
 
-extension Node {
-    /// The node's kind with its article, for messages: "a mapping", "an int".
-    var kindWithArticle: String {
-        let name = kindName
-        return (name.first.map { "aeiou".contains($0) } ?? false) ? "an \(name)" : "a \(name)"
-    }
-}

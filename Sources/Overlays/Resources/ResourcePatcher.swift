@@ -25,6 +25,16 @@ public struct ResourcePatcher {
         indexByName()
     }
 
+    /// Adds a resource a layer brings; one that exists already is an error naming both.
+    public mutating func add(_ resource: Resource) throws {
+        if let existing = (positionsByName[resource.id.name] ?? []).first(where: { resources[$0].id == resource.id }) {
+            throw Diagnostic.error(at: resource.node.location, "\(resource.id) is defined twice; first at \(resources[existing].node.location)",
+                                   hint: "a layer adds new resources under resources/; to change one, write a patch under patches/")
+        }
+        resources.append(resource)
+        positionsByName[resource.id.name, default: []].append(resources.count - 1)
+    }
+
     /// Finds the one resource a patch targets.
     public func target(of patchID: ResourceID, at location: SourceLocation, role: String = "patch") throws -> Int {
         let candidates = (positionsByName[patchID.name] ?? []).filter {

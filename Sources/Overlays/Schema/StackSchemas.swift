@@ -39,7 +39,16 @@ public enum StackSchemas {
         return t
     }()
 
+    /// The operator's Helm chart is installed as an Argo CD Application. Its lists (sync
+    /// options, value files) are atomic; `helm.valuesObject` is free-form Helm values.
+    public static let argoApplication: MergeType = {
+        let t = MergeType("Application")
+        t.set("metadata", .object(CoreSchemas.objectMeta))
+        return t
+    }()
+
     public static let kinds: [String: MergeType] = [
+        "argoproj.io/Application": argoApplication,
         "clickhouse.altinity.com/ClickHouseInstallation": clickHouseInstallation,
         "clickhouse.altinity.com/ClickHouseInstallationTemplate": clickHouseInstallation,
         "clickhouse-keeper.altinity.com/ClickHouseKeeperInstallation": clickHouseKeeperInstallation,

@@ -61,6 +61,12 @@ public struct Node: Sendable {
         }
     }
 
+    /// The kind with its article, for messages: "a mapping", "an int".
+    public var kindWithArticle: String {
+        let name = kindName
+        return (name.first.map { "aeiou".contains($0) } ?? false) ? "an \(name)" : "a \(name)"
+    }
+
     /// Looks up a key of a mapping node.
     public subscript(key: String) -> Node? {
         mapping?[key]

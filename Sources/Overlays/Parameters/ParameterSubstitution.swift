@@ -1,0 +1,149 @@
+import OrderedCollections
+
+/// Replaces `${name}` placeholders in base and layer documents with an environment's values.
+///
+/// A scalar that is exactly `${name}` becomes the value itself, keeping its type; a longer
+/// string has the value interpolated as text. `$${` writes a literal `${`. Errors are
+/// collected rather than thrown, so one run reports every bad placeholder.
+public struct ParameterSubstitution {
+    public let declarations: OrderedDictionary<String, Parameter>
+    /// The value of every parameter that has one: the environment's, or the default.
+    public let values: [String: Node]
+    /// The environment file, named in "no value" messages.
+    public let environmentFile: String
+    public private(set) var used: Set<String> = []
+    public private(set) var diagnostics: [Diagnostic] = []
+    private var reportedMissing: Set<String> = []
+
+    public init(declarations: OrderedDictionary<String, Parameter>, values: [String: Node], environmentFile: String) {
+        self.declarations = declarations
+        self.values = values
+        self.environmentFile = environmentFile
+    }
+
+    public mutating func substitute(_ node: Node) -> Node {
+        switch node.value {
+        case .scalar(let s):
+            guard s.tag == .string, s.text.contains("${") || s.text.contains("$${") else { return node }
+            return substitute(string: s.text, in: node)
+        case .sequence(let items):
+            var out = node
+            out.value = .sequence(items.map { substitute($0) })
+            return out
+        case .mapping(let m):
+            var copy = m
+            for (key, entry) in m.entries where Self.mayContainPlaceholder(entry.value) {
+                copy.set(key, substitute(entry.value))
+            }
+            var out = node
+            out.value = .mapping(copy)
+            return out
+        }
+    }
+
+    private static func mayContainPlaceholder(_ node: Node) -> Bool {
+        if case .scalar(let s) = node.value { return s.tag == .string && s.text.contains("${") }
+        return true
+    }
+
+    enum Piece {
+        case text(String)
+        case placeholder(String)
+    }
+
+    /// Splits a string into text and placeholders; nil (with a diagnostic) when malformed.
+    mutating func pieces(_ text: String, at location: SourceLocation) -> [Piece]? {
+        var out: [Piece] = []
+        var literal = ""
+        var rest = Substring(text)
+        while let dollar = rest.firstIndex(of: "$") {
+            literal += rest[..<dollar]
+            let after = rest[dollar...]
+            if after.hasPrefix("$${") {
+                literal += "${"
+                rest = after.dropFirst(3)
+            } else if after.hasPrefix("${") {
+                guard let close = after.firstIndex(of: "}") else {
+                    diagnostics.append(.error(at: location, "unterminated placeholder in \"\(text)\"",
+                                              hint: "write ${name}, or $${ for a literal ${"))
+                    return nil
+                }
+                let name = String(after[after.index(after.startIndex, offsetBy: 2)..<close])
+                if !literal.isEmpty { out.append(.text(literal)); literal = "" }
+                out.append(.placeholder(name))
+                rest = after[after.index(after: close)...]
+            } else {
+                literal += "$"
+                rest = after.dropFirst()
+            }
+        }
+        literal += rest
+        if !literal.isEmpty { out.append(.text(literal)) }
+        return out
+    }
+
+    mutating func substitute(string text: String, in node: Node) -> Node {
+        guard let pieces = pieces(text, at: node.location) else { return node }
+        if pieces.count == 1, case .placeholder(let name) = pieces[0] {
+            guard let value = resolve(name, at: node.location) else { return node }
+            // The value was set in the environment (or the project's default); the template
+            // position is what it replaced.
+            return value.replacing(node)
+        }
+        var out = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let t): out += t
+            case .placeholder(let name):
+                guard let value = resolve(name, at: node.location) else { continue }
+                guard let s = value.scalar, s.tag != .null else {
+                    diagnostics.append(.error(at: node.location, "parameter \"\(name)\" is \(value.kindWithArticle) and cannot be part of a longer string",
+                                              hint: "use ${\(name)} as the whole value"))
+                    continue
+                }
+                out += s.text
+            }
+        }
+        var result = node
+        result.value = .scalar(.string(out))
+        return result
+    }
+
+    mutating func resolve(_ name: String, at location: SourceLocation) -> Node? {
+        guard let declaration = declarations[name] else {
+            var hint = "declare it under parameters: in gitops-weave.yaml"
+            if let close = Self.closest(to: name, in: Array(declarations.keys)) { hint = "did you mean \"\(close)\"? Or " + hint }
+            diagnostics.append(.error(at: location, "undeclared parameter \"\(name)\"", hint: hint))
+            return nil
+        }
+        used.insert(name)
+        guard let value = values[name] else {
+            if reportedMissing.insert(name).inserted {
+                diagnostics.append(.error(at: location, "parameter \"\(name)\" has no value: \(environmentFile) does not set it and it has no default",
+                                          hint: "set \(name) under parameters: in \(environmentFile), or give it a default at \(declaration.location)"))
+            }
+            return nil
+        }
+        return value
+    }
+
+    /// The declared name nearest to a misspelt one, when it is near enough to suggest.
+    static func closest(to name: String, in names: [String]) -> String? {
+        let scored = names.map { ($0, editDistance(Array(name.lowercased()), Array($0.lowercased()))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, name.count / 3) else { return nil }
+        return best.0
+    }
+
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

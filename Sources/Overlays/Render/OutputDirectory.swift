@@ -1,0 +1,69 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes rendered environments to `<out>/<env>/`, replacing each directory atomically:
+/// the new tree is written beside it and swapped in, so a reader sees the old tree or the
+/// new one, never a mix, and files of removed resources disappear with the old tree.
+public struct OutputDirectory {
+    public let root: URL
+
+    public init(_ path: String) {
+        root = URL(fileURLWithPath: path)
+    }
+
+    public func write(_ environment: RenderedEnvironment) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        let final = root.appendingPathComponent(environment.name)
+        let staging = root.appendingPathComponent(".\(environment.name).gitops-weave-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try fm.createDirectory(at: staging, withIntermediateDirectories: false)
+        do {
+            for file in environment.files {
+                let url = staging.appendingPathComponent(file.path)
+                guard fm.createFile(atPath: url.path, contents: Data(file.contents.utf8)) else {
+                    throw Diagnostic.error(at: nil, "cannot write \(url.path)")
+                }
+            }
+            try Self.swap(staging, into: final)
+        } catch {
+            try? fm.removeItem(at: staging)
+            throw error
+        }
+        // After the swap, `staging` holds the previous tree (if there was one).
+        try? fm.removeItem(at: staging)
+    }
+
+    /// Puts `new` at `path`. An existing directory is exchanged atomically where the kernel
+    /// can (renameat2 with RENAME_EXCHANGE), and otherwise moved aside first.
+    static func swap(_ new: URL, into path: URL) throws {
+        if !FileManager.default.fileExists(atPath: path.path) {
+            guard rename(new.path, path.path) == 0 else { throw posixError("rename", path) }
+            return
+        }
+        if let exchange = renameExchange, exchange(AT_FDCWD, new.path, AT_FDCWD, path.path, 2 /* RENAME_EXCHANGE */) == 0 {
+            return
+        }
+        let aside = path.deletingLastPathComponent().appendingPathComponent(".\(path.lastPathComponent).old-\(getpid())")
+        guard rename(path.path, aside.path) == 0 else { throw posixError("rename", path) }
+        guard rename(new.path, path.path) == 0 else {
+            _ = rename(aside.path, path.path)
+            throw posixError("rename", path)
+        }
+        // Leave the old tree where the caller's cleanup of `new` will find it.
+        _ = rename(aside.path, new.path)
+    }
+
+    typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+
+    /// glibc's renameat2, looked up at run time: Swift's Glibc module does not declare it.
+    static let renameExchange: RenameAt2? = {
+        guard let process = dlopen(nil, RTLD_NOW), let symbol = dlsym(process, "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: RenameAt2.self)
+    }()
+
+    static func posixError(_ call: String, _ path: URL) -> Diagnostic {
+        .error(at: nil, "\(call) \(path.path) failed: \(String(cString: strerror(errno)))")
+    }
+}

@@ -1,0 +1,117 @@
+/// The version every rendered tree and commit names.
+public enum GitopsWeaveVersion {
+    public static let current = "0.1.0"
+}
+
+/// An environment's rendered files: one per resource in a stable order, a
+/// `kustomization.yaml` listing them, and a metadata file no consumer reads as a manifest.
+public struct RenderedEnvironment: Sendable {
+    public struct File: Sendable, Equatable {
+        public var path: String
+        public var contents: String
+    }
+
+    public static let kustomizationFile = "kustomization.yaml"
+    /// Not `*.yaml`, `*.yml` or `*.json`, so Argo CD's directory mode and Flux ignore it.
+    public static let metadataFile = "render-info.txt"
+
+    public var name: String
+    public var resources: [Resource]
+    public var files: [File]
+
+    /// What the metadata file records about the source.
+    public struct Provenance: Sendable {
+        public var sourceRevision: String?
+        public var sourceDirty: Bool
+
+        public init(sourceRevision: String?, sourceDirty: Bool) {
+            self.sourceRevision = sourceRevision
+            self.sourceDirty = sourceDirty
+        }
+    }
+
+    public init(_ outcome: Renderer.Outcome, target: Project.Target, provenance: Provenance) {
+        name = outcome.environment.name
+        var ordered = outcome.resources.enumerated().sorted {
+            (SyncWave.of($0.element.id), $0.offset) < (SyncWave.of($1.element.id), $1.offset)
+        }.map(\.element)
+        if target == .argocd {
+            ordered = ordered.map(SyncWave.annotate)
+        }
+        resources = ordered
+        let emitter = YAMLEmitter()
+        var files: [File] = []
+        for r in ordered {
+            files.append(File(path: Self.fileName(for: r.id), contents: emitter.emit(r.node)))
+        }
+        var kustomization = "# Rendered by gitops-weave from environment \(name). Do not edit: change the source and render again.\n"
+        kustomization += "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+        for f in files { kustomization += "- \(f.path)\n" }
+        files.append(File(path: Self.kustomizationFile, contents: kustomization))
+        files.append(File(path: Self.metadataFile, contents: Self.metadata(outcome, provenance: provenance)))
+        self.files = files
+    }
+
+    /// `<kind>[.<group>]_<namespace>_<name>.yaml`, or without the namespace for cluster-scoped
+    /// resources. Kubernetes names cannot hold `_`, so names never collide.
+    public static func fileName(for id: ResourceID) -> String {
+        var parts = [id.kind.lowercased() + (id.group.isEmpty ? "" : "." + id.group)]
+        if let ns = id.namespace { parts.append(ns) }
+        parts.append(id.name)
+        let safe = parts.joined(separator: "_").map { c -> Character in
+            c.isLetter || c.isNumber || c == "." || c == "-" || c == "_" ? c : "-"
+        }
+        return String(safe) + ".yaml"
+    }
+
+    static func metadata(_ outcome: Renderer.Outcome, provenance: Provenance) -> String {
+        var out = "# gitops-weave render metadata; not a Kubernetes manifest.\n"
+        out += "environment: \(outcome.environment.name)\n"
+        var revision = provenance.sourceRevision ?? "unknown (not a git repository)"
+        if provenance.sourceDirty { revision += " (with uncommitted changes)" }
+        out += "source-revision: \(revision)\n"
+        out += "layers: \(outcome.layers.joined(separator: ", "))\n"
+        out += "parameters:\n"
+        for (name, value) in outcome.parameters {
+            out += "  \(name): \(inline(value))\n"
+        }
+        out += "resources: \(outcome.resources.count)\n"
+        out += "tool: gitops-weave \(GitopsWeaveVersion.current)\n"
+        return out
+    }
+
+    static func inline(_ node: Node) -> String {
+        switch node.value {
+        case .scalar(let s): return s.tag == .string ? "\"\(s.text)\"" : s.text
+        case .sequence(let items): return "[" + items.map(inline).joined(separator: ", ") + "]"
+        case .mapping(let m): return "{" + m.entries.map { "\($0.key): \(inline($0.value.value))" }.joined(separator: ", ") + "}"
+        }
+    }
+}
+
+/// The order the seeds require: namespaces, then the operator, then credentials and other
+/// plain resources, then Keeper, then the ClickHouse server, then W&B.
+public enum SyncWave {
+    public static let annotation = "argocd.argoproj.io/sync-wave"
+
+    public static func of(_ id: ResourceID) -> Int {
+        switch id.groupKind {
+        case "/Namespace", "apiextensions.k8s.io/CustomResourceDefinition": return -2
+        case "argoproj.io/Application": return -1
+        case "clickhouse-keeper.altinity.com/ClickHouseKeeperInstallation": return 1
+        case "clickhouse.altinity.com/ClickHouseInstallation": return 2
+        case "apps.wandb.com/WeightsAndBiases": return 3
+        default: return 0
+        }
+    }
+
+    /// Adds the wave annotation, unless the source set one.
+    static func annotate(_ r: Resource) -> Resource {
+        let annotations = r.node["metadata"]?["annotations"]
+        if annotations?[annotation] != nil { return r }
+        var out = r
+        let here = SourceLocation.generated("sync wave of \(r.id.kind)")
+        out.node = StackWiring.setting(r.node, ["metadata", "annotations", annotation], to: .scalar(.string(String(of(r.id))), at: here))
+        return out
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+
+/// Turns one environment into its merged resources: base, then each layer in order
+/// (resources it adds, strategic patches, JSON patches), parameters substituted, then the
+/// stack's derived wiring. Pure apart from reading the source; errors are collected.
+public final class Renderer: @unchecked Sendable {
+    public let project: Project
+    private var parsed: [String: [Node]] = [:]
+    private let lock = NSLock()
+
+    public init(project: Project) {
+        self.project = project
+    }
+
+    /// The merged resources of one environment, or the reasons there are none.
+    public struct Outcome: Sendable {
+        public var environment: Environment
+        public var resources: [Resource]
+        public var diagnostics: [Diagnostic]
+        /// Layers in the order they applied, base first.
+        public var layers: [String]
+        /// Every parameter's value as the environment sees it.
+        public var parameters: [(name: String, value: Node)]
+
+        public var failed: Bool { diagnostics.contains { $0.severity == .error } }
+    }
+
+    /// Renders a named environment.
+    public func render(named name: String) -> Outcome {
+        do {
+            return render(try project.environment(named: name))
+        } catch let d as Diagnostic {
+            let env = try? Environment(name: name, file: project.environmentFile(name), documents: [])
+            return Outcome(environment: env!, resources: [], diagnostics: [d], layers: [], parameters: [])
+        } catch {
+            let env = try? Environment(name: name, file: project.environmentFile(name), documents: [])
+            return Outcome(environment: env!, resources: [], diagnostics: [.error(at: nil, "\(error)")], layers: [], parameters: [])
+        }
+    }
+
+    public func render(_ environment: Environment) -> Outcome {
+        var outcome = Outcome(environment: environment, resources: [], diagnostics: [],
+                              layers: ["base"] + environment.layers.map(\.name), parameters: [])
+        let values = bindParameters(environment, into: &outcome.diagnostics)
+        outcome.parameters = project.parameters.keys.compactMap { name in values[name].map { (name, $0) } }
+        let layers = resolveLayers(environment, into: &outcome.diagnostics)
+        guard !outcome.failed else { return outcome }
+
+        var substitution = ParameterSubstitution(declarations: project.parameters, values: values, environmentFile: environment.file)
+        do {
+            var base: [Node] = []
+            for file in try project.source.yamlFiles(in: project.baseDirectory) {
+                base += try parse(file).map { substitution.substitute($0) }
+            }
+            outcome.diagnostics += substitution.diagnostics
+            guard !outcome.failed else { return outcome }
+
+            var patcher = ResourcePatcher(resources: try Resource.load(base), registry: project.registry)
+            for layer in layers {
+                let before = substitution.diagnostics.count
+                let added = try layer.resources.flatMap { try parse($0) }.map { substitution.substitute($0) }
+                let patches = try layer.patches.flatMap { try parse($0) }.map { substitution.substitute($0) }
+                let jsonPatches = try layer.jsonPatches.flatMap { try parse($0) }.map { substitution.substitute($0) }
+                outcome.diagnostics += substitution.diagnostics[before...]
+                guard !outcome.failed else { return outcome }
+                for doc in added where !doc.isNull { try patcher.add(try Resource(document: doc)) }
+                for doc in patches where !doc.isNull { try patcher.applyStrategic(doc) }
+                for doc in jsonPatches where !doc.isNull {
+                    let p = try TargetedJSONPatch(parsing: doc)
+                    try patcher.applyJSONPatch(p.patch, target: p.target, at: p.location)
+                }
+            }
+            outcome.diagnostics += patcher.notes
+            outcome.resources = patcher.resources
+        } catch let d as Diagnostic {
+            outcome.diagnostics.append(d)
+            return outcome
+        } catch {
+            outcome.diagnostics.append(.error(at: nil, "\(error)"))
+            return outcome
+        }
+
+        for (name, value) in environment.parameterValues where !substitution.used.contains(name) && project.parameters[name] != nil {
+            outcome.diagnostics.append(Diagnostic(
+                .warning, at: value.location, "parameter \"\(name)\" is set, but nothing in the base or the layers \(environment.layers.map(\.name)) uses it",
+                hint: "remove the value, or use ${\(name)} where it belongs"))
+        }
+        outcome.diagnostics += StackWiring.apply(to: &outcome.resources)
+        return outcome
+    }
+
+    // MARK: Parameters
+
+    /// Checks the environment's values against the declarations and adds the defaults.
+    func bindParameters(_ environment: Environment, into diagnostics: inout [Diagnostic]) -> [String: Node] {
+        var values: [String: Node] = [:]
+        for (name, p) in project.parameters {
+            if let d = p.defaultValue { values[name] = d }
+        }
+        for (name, value) in environment.parameterValues {
+            guard let p = project.parameters[name] else {
+                var hint = "declare it under parameters: in \(project.file)"
+                if let close = ParameterSubstitution.closest(to: name, in: Array(project.parameters.keys)) {
+                    hint = "did you mean \"\(close)\"? Or " + hint
+                }
+                diagnostics.append(.error(at: value.location, "undeclared parameter \"\(name)\"", hint: hint))
+                continue
+            }
+            guard p.accepts(value) else {
+                diagnostics.append(p.typeError(value))
+                continue
+            }
+            values[name] = value
+        }
+        return values
+    }
+
+    // MARK: Layers
+
+    /// The files of one layer, by role.
+    public struct Layer: Sendable {
+        public var name: String
+        public var resources: [String] = []
+        public var patches: [String] = []
+        public var jsonPatches: [String] = []
+    }
+
+    static let layerSubdirectories = ["resources", "patches", "json-patches"]
+
+    func resolveLayers(_ environment: Environment, into diagnostics: inout [Diagnostic]) -> [Layer] {
+        var layers: [Layer] = []
+        for reference in environment.layers {
+            let path = project.layerPath(reference.name)
+            do {
+                guard let entries = try project.source.list(path) else {
+                    let known = (try? project.source.list(project.layersDirectory))?.filter(\.isDirectory).map(\.name) ?? []
+                    var hint = "layers are directories under \(project.source.displayPath(project.layersDirectory))/"
+                    if let close = ParameterSubstitution.closest(to: reference.name, in: known) {
+                        hint = "did you mean \"\(close)\"? " + hint
+                    } else if !known.isEmpty {
+                        hint += "; there are: " + known.joined(separator: ", ")
+                    }
+                    diagnostics.append(.error(at: reference.location, "layer \"\(reference.name)\" does not exist", hint: hint))
+                    continue
+                }
+                for entry in entries where !Self.layerSubdirectories.contains(entry.name) && !entry.name.hasPrefix(".") && entry.name != "README.md" {
+                    diagnostics.append(.error(
+                        at: SourceLocation(file: project.source.displayPath(path + "/" + entry.name), line: 1, column: 1),
+                        "\(entry.name) is not part of a layer's layout",
+                        hint: "a layer holds resources/, patches/ and json-patches/ directories of YAML files"))
+                }
+                layers.append(Layer(name: reference.name,
+                                    resources: try project.source.yamlFiles(in: path + "/resources"),
+                                    patches: try project.source.yamlFiles(in: path + "/patches"),
+                                    jsonPatches: try project.source.yamlFiles(in: path + "/json-patches")))
+            } catch let d as Diagnostic {
+                diagnostics.append(d)
+            } catch {
+                diagnostics.append(.error(at: reference.location, "cannot read layer \"\(reference.name)\": \(error)"))
+            }
+        }
+        return layers
+    }
+
+    /// Parses a source file once for all environments.
+    func parse(_ path: String) throws -> [Node] {
+        lock.lock()
+        if let done = parsed[path] { lock.unlock(); return done }
+        lock.unlock()
+        guard let docs = try project.source.parseStream(path) else {
+            throw Diagnostic.error(at: nil, "cannot read \(project.source.displayPath(path))")
+        }
+        lock.lock()
+        parsed[path] = docs
+        lock.unlock()
+        return docs
+    }
+}
+

@@ -1,0 +1,216 @@
+/// Values of the Weave stack that must agree across resources, derived from the merged
+/// Keeper and ClickHouse installations instead of typed twice:
+///
+/// - the ClickHouseInstallation's `spec.configuration.zookeeper.nodes`, one per Keeper
+///   replica, named as the Altinity operator names Keeper services;
+/// - the WeightsAndBiases resource's `global.clickhouse.host`, `port` and `replicated`, and
+///   weave-trace's `WF_CLICKHOUSE_REPLICATED` and `WF_CLICKHOUSE_REPLICATED_CLUSTER`.
+///
+/// Where the source leaves a value out it is filled in; where it writes one that disagrees,
+/// that is an error at the written value.
+public enum StackWiring {
+    static let keeperGroupKind = "clickhouse-keeper.altinity.com/ClickHouseKeeperInstallation"
+    static let clickHouseGroupKind = "clickhouse.altinity.com/ClickHouseInstallation"
+    static let wandbGroupKind = "apps.wandb.com/WeightsAndBiases"
+    public static let keeperPort = 2181
+    public static let clickHouseHTTPPort = 8123
+
+    /// The facts wiring derives values from, read from merged resources.
+    public struct KeeperEnsemble: Equatable {
+        public var installation: String
+        public var namespace: String
+        public var cluster: String
+        public var replicas: Int
+        /// Where the replica count was set: derived values point here.
+        public var origin: SourceLocation
+
+        public var hosts: [String] {
+            (0..<replicas).map { "chk-\(installation)-\(cluster)-0-\($0).\(namespace).svc.cluster.local" }
+        }
+    }
+
+    public struct ClickHouseCluster: Equatable {
+        public var installation: String
+        public var namespace: String
+        public var cluster: String
+        public var replicas: Int
+        public var nameOrigin: SourceLocation
+        public var replicasOrigin: SourceLocation
+
+        public var host: String { "clickhouse-\(installation).\(namespace).svc.cluster.local" }
+        public var replicated: Bool { replicas > 1 }
+    }
+
+    /// Applies the wiring to an environment's merged resources. Returns the errors found.
+    public static func apply(to resources: inout [Resource]) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let keepers = resources.indices.filter { resources[$0].id.groupKind == keeperGroupKind }
+        let servers = resources.indices.filter { resources[$0].id.groupKind == clickHouseGroupKind }
+        let wandbs = resources.indices.filter { resources[$0].id.groupKind == wandbGroupKind }
+
+        if keepers.count > 1 || servers.count > 1 {
+            let all = (keepers + servers).map { resources[$0] }
+            diagnostics.append(.error(
+                at: all[1].node.location,
+                "the environment has \(keepers.count) Keeper and \(servers.count) ClickHouse installations; wiring needs at most one of each",
+                hint: "split the installations into separate environments"))
+            return diagnostics
+        }
+        var cluster: ClickHouseCluster?
+        if let s = servers.first {
+            do {
+                cluster = try clickHouseCluster(resources[s])
+            } catch let d as Diagnostic { diagnostics.append(d) } catch {}
+        }
+        if let k = keepers.first, let s = servers.first {
+            do {
+                let ensemble = try keeperEnsemble(resources[k])
+                resources[s].node = try wireKeeperNodes(resources[s].node, ensemble: ensemble, diagnostics: &diagnostics)
+            } catch let d as Diagnostic { diagnostics.append(d) } catch {}
+        }
+        if let cluster {
+            for w in wandbs {
+                resources[w].node = wireWandb(resources[w].node, cluster: cluster, diagnostics: &diagnostics)
+            }
+        }
+        return diagnostics
+    }
+
+    // MARK: Reading the installations
+
+    static func firstCluster(_ resource: Resource) throws -> (name: String, nameNode: Node, replicas: Int, replicasNode: Node?) {
+        let clusters = resource.node["spec"]?["configuration"]?["clusters"]
+        guard let first = clusters?.sequence?.first, first.mapping != nil else {
+            throw Diagnostic.error(at: clusters?.location ?? resource.node.location,
+                                   "\(resource.id) has no spec.configuration.clusters[0]",
+                                   hint: "the wiring reads the first cluster's name and layout.replicasCount")
+        }
+        guard let nameNode = first["name"], let name = nameNode.stringValue else {
+            throw Diagnostic.error(at: first.location, "the first cluster of \(resource.id) has no name")
+        }
+        let replicasNode = first["layout"]?["replicasCount"]
+        var replicas = 1
+        if let replicasNode {
+            guard let n = replicasNode.scalar?.intValue, n >= 1 else {
+                throw Diagnostic.error(at: replicasNode.location, "replicasCount must be a positive integer, not \(replicasNode.scalar?.display ?? replicasNode.kindName)")
+            }
+            replicas = n
+        }
+        return (name, nameNode, replicas, replicasNode)
+    }
+
+    public static func keeperEnsemble(_ resource: Resource) throws -> KeeperEnsemble {
+        let c = try firstCluster(resource)
+        return KeeperEnsemble(installation: resource.id.name, namespace: resource.id.namespace ?? "default", cluster: c.name,
+                              replicas: c.replicas, origin: c.replicasNode?.location ?? c.nameNode.location)
+    }
+
+    public static func clickHouseCluster(_ resource: Resource) throws -> ClickHouseCluster {
+        let c = try firstCluster(resource)
+        return ClickHouseCluster(installation: resource.id.name, namespace: resource.id.namespace ?? "default", cluster: c.name,
+                                 replicas: c.replicas, nameOrigin: c.nameNode.location,
+                                 replicasOrigin: c.replicasNode?.location ?? c.nameNode.location)
+    }
+
+    // MARK: Keeper nodes
+
+    static func wireKeeperNodes(_ chi: Node, ensemble: KeeperEnsemble, diagnostics: inout [Diagnostic]) throws -> Node {
+        let hosts = ensemble.hosts
+        let source = "ClickHouseKeeperInstallation/\(ensemble.installation) (cluster \(ensemble.cluster), \(ensemble.replicas) replica\(ensemble.replicas == 1 ? "" : "s") at \(ensemble.origin))"
+        if let written = chi["spec"]?["configuration"]?["zookeeper"]?["nodes"], !written.isNull {
+            guard let items = written.sequence else {
+                diagnostics.append(.error(at: written.location, "zookeeper.nodes must be a list, not \(written.kindWithArticle)"))
+                return chi
+            }
+            var errors: [Diagnostic] = []
+            for item in items {
+                let host = item["host"]
+                if let h = host?.stringValue, !hosts.contains(h) {
+                    errors.append(.error(at: host!.location, "Keeper host \"\(h)\" matches no replica of \(source)",
+                                         hint: "remove zookeeper.nodes and gitops-weave derives them; the hosts are " + hosts.joined(separator: ", ")))
+                } else if host?.stringValue == nil {
+                    errors.append(.error(at: item.location, "a zookeeper node needs a host"))
+                }
+                if let port = item["port"], port.scalar != .int(keeperPort) {
+                    errors.append(.error(at: port.location, "Keeper port is \(port.scalar?.display ?? port.kindName), but Keeper listens on \(keeperPort)",
+                                         hint: "write port: \(keeperPort) (an integer), or remove zookeeper.nodes to have it derived"))
+                }
+            }
+            let writtenHosts = items.compactMap { $0["host"]?.stringValue }
+            if errors.isEmpty && (items.count != hosts.count || Set(writtenHosts) != Set(hosts)) {
+                errors.append(.error(at: written.location, "zookeeper.nodes lists \(items.count) Keeper node\(items.count == 1 ? "" : "s"), but \(source) has \(hosts.count)",
+                                     hint: "remove zookeeper.nodes and gitops-weave derives them from the Keeper installation"))
+            }
+            diagnostics.append(contentsOf: errors)
+            return chi
+        }
+        let nodes = hosts.map { host -> Node in
+            var m = Mapping()
+            m.set("host", .scalar(.string(host), at: ensemble.origin))
+            m.set("port", .scalar(.int(keeperPort), at: ensemble.origin))
+            return Node(.mapping(m), at: ensemble.origin)
+        }
+        return setting(chi, ["spec", "configuration", "zookeeper", "nodes"], to: Node(.sequence(nodes), at: ensemble.origin))
+    }
+
+    // MARK: WeightsAndBiases
+
+    static func wireWandb(_ wandb: Node, cluster: ClickHouseCluster, diagnostics: inout [Diagnostic]) -> Node {
+        var node = wandb
+        let from = "ClickHouseInstallation/\(cluster.installation)"
+        let derived: [(path: [String], value: Scalar, origin: SourceLocation, why: String)] = {
+            var d: [([String], Scalar, SourceLocation, String)] = [
+                (["global", "clickhouse", "host"], .string(cluster.host), cluster.nameOrigin, "\(from) in namespace \(cluster.namespace) is served at \(cluster.host)"),
+                (["global", "clickhouse", "port"], .int(clickHouseHTTPPort), cluster.nameOrigin, "ClickHouse serves HTTP on \(clickHouseHTTPPort)"),
+                (["global", "clickhouse", "replicated"], .bool(cluster.replicated), cluster.replicasOrigin,
+                 "\(from) has \(cluster.replicas) replica\(cluster.replicas == 1 ? "" : "s") (\(cluster.replicasOrigin))"),
+                (["weave-trace", "extraEnv", "WF_CLICKHOUSE_REPLICATED"], .string(cluster.replicated ? "true" : "false"), cluster.replicasOrigin,
+                 "\(from) has \(cluster.replicas) replica\(cluster.replicas == 1 ? "" : "s") (\(cluster.replicasOrigin))"),
+            ]
+            if cluster.replicated {
+                d.append((["weave-trace", "extraEnv", "WF_CLICKHOUSE_REPLICATED_CLUSTER"], .string(cluster.cluster), cluster.nameOrigin,
+                          "the cluster of \(from) is named \"\(cluster.cluster)\" (\(cluster.nameOrigin))"))
+            }
+            return d
+        }()
+        for item in derived {
+            let path = ["spec", "values"] + item.path
+            if let written = value(at: path, in: node), !written.isNull {
+                if written.scalar != item.value {
+                    let shown = written.scalar?.display ?? written.kindName
+                    diagnostics.append(.error(
+                        at: written.location, "\(path.joined(separator: ".")) is \(shown), but \(item.why), so it must be \(item.value.display)",
+                        hint: "remove it and gitops-weave derives it, or make the two agree"))
+                }
+                continue
+            }
+            node = setting(node, path, to: .scalar(item.value, at: item.origin))
+        }
+        // A cluster name written while not replicated must still agree.
+        if !cluster.replicated, let written = value(at: ["spec", "values", "weave-trace", "extraEnv", "WF_CLICKHOUSE_REPLICATED_CLUSTER"], in: node),
+           let name = written.stringValue, name != cluster.cluster {
+            diagnostics.append(.error(at: written.location, "WF_CLICKHOUSE_REPLICATED_CLUSTER is \"\(name)\", but the cluster of \(from) is \"\(cluster.cluster)\"",
+                                      hint: "remove it, or name the ClickHouse cluster the same"))
+        }
+        return node
+    }
+
+    // MARK: Tree helpers
+
+    static func value(at path: [String], in node: Node) -> Node? {
+        var current: Node? = node
+        for key in path { current = current?[key] }
+        return current
+    }
+
+    /// Sets a value at a path of mappings, creating the missing ones.
+    static func setting(_ node: Node, _ path: [String], to value: Node) -> Node {
+        guard let key = path.first else { return value }
+        var map = node.mapping ?? Mapping()
+        let child = map[key] ?? Node(.mapping(Mapping()), at: value.location)
+        map.set(key, setting(child.mapping == nil ? Node(.mapping(Mapping()), at: value.location) : child, Array(path.dropFirst()), to: value))
+        var out = node
+        out.value = .mapping(map)
+        return out
+    }
+}
