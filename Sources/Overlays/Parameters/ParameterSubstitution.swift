@@ -32,6 +32,10 @@ public struct ParameterSubstitution {
             return out
         case .mapping(let m):
             var copy = m
+            for (key, entry) in m.entries where key.contains("${") {
+                diagnostics.append(.error(at: entry.keyLocation, "placeholders are not substituted in mapping keys: \"\(key)\"",
+                                          hint: "keys are structure, which comes from layers; use a layer patch, or $${ for a literal ${"))
+            }
             for (key, entry) in m.entries where Self.mayContainPlaceholder(entry.value) {
                 copy.set(key, substitute(entry.value))
             }

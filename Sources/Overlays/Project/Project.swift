@@ -92,8 +92,13 @@ public struct Project: Sendable {
 
     /// Reads one environment file.
     public func environment(named name: String) throws -> Environment {
-        let path = environmentFile(name)
-        guard let docs = try source.parseStream(path) ?? source.parseStream(environmentsDirectory + "/" + name + ".yml") else {
+        var path = environmentFile(name)
+        var found = try source.parseStream(path)
+        if found == nil {
+            path = environmentsDirectory + "/" + name + ".yml"
+            found = try source.parseStream(path)
+        }
+        guard let docs = found else {
             let known = (try? environmentNames()) ?? []
             var hint = "environments are files in \(source.displayPath(environmentsDirectory))/"
             if !known.isEmpty { hint += "; known: " + known.joined(separator: ", ") }

@@ -82,7 +82,11 @@ public struct RenderedEnvironment: Sendable {
 
     static func inline(_ node: Node) -> String {
         switch node.value {
-        case .scalar(let s): return s.tag == .string ? "\"\(s.text)\"" : s.text
+        case .scalar(let s):
+            guard s.tag == .string else { return s.text }
+            var out = ByteWriter(capacity: s.text.utf8.count + 2)
+            ScalarStyle.writeDoubleQuoted(s.text, into: &out)
+            return out.string
         case .sequence(let items): return "[" + items.map(inline).joined(separator: ", ") + "]"
         case .mapping(let m): return "{" + m.entries.map { "\($0.key): \(inline($0.value.value))" }.joined(separator: ", ") + "}"
         }

@@ -82,7 +82,9 @@ public final class Renderer: @unchecked Sendable {
 
         for (name, value) in environment.parameterValues where !substitution.used.contains(name) && project.parameters[name] != nil {
             outcome.diagnostics.append(Diagnostic(
-                .warning, at: value.location, "parameter \"\(name)\" is set, but nothing in the base or the layers \(environment.layers.map(\.name)) uses it",
+                .warning, at: value.location,
+                "parameter \"\(name)\" is set, but nothing in the base"
+                    + (environment.layers.isEmpty ? "" : " or the layers " + environment.layers.map(\.name).joined(separator: ", ")) + " uses it",
                 hint: "remove the value, or use ${\(name)} where it belongs"))
         }
         outcome.diagnostics += StackWiring.apply(to: &outcome.resources)

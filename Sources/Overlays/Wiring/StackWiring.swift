@@ -123,14 +123,19 @@ public enum StackWiring {
                 return chi
             }
             var errors: [Diagnostic] = []
+            var seen: [String: SourceLocation] = [:]
             for item in items {
                 let host = item["host"]
                 if let h = host?.stringValue, !hosts.contains(h) {
                     errors.append(.error(at: host!.location, "Keeper host \"\(h)\" matches no replica of \(source)",
                                          hint: "remove zookeeper.nodes and gitops-weave derives them; the hosts are " + hosts.joined(separator: ", ")))
+                } else if let h = host?.stringValue, let first = seen[h] {
+                    errors.append(.error(at: host!.location, "Keeper host \"\(h)\" is listed twice in zookeeper.nodes; first at \(first)",
+                                         hint: "remove zookeeper.nodes and gitops-weave derives them from the Keeper installation"))
                 } else if host?.stringValue == nil {
                     errors.append(.error(at: item.location, "a zookeeper node needs a host"))
                 }
+                if let h = host?.stringValue, seen[h] == nil { seen[h] = host!.location }
                 if let port = item["port"], port.scalar != .int(keeperPort) {
                     errors.append(.error(at: port.location, "Keeper port is \(port.scalar?.display ?? port.kindName), but Keeper listens on \(keeperPort)",
                                          hint: "write port: \(keeperPort) (an integer), or remove zookeeper.nodes to have it derived"))
@@ -175,6 +180,16 @@ public enum StackWiring {
         }()
         for item in derived {
             let path = ["spec", "values"] + item.path
+            // Every step above the value must be a mapping (or absent) before one is written there.
+            if let depth = (1..<path.count).first(where: { i in
+                value(at: Array(path.prefix(i)), in: node).map { $0.mapping == nil && !$0.isNull } ?? false
+            }) {
+                let blocker = value(at: Array(path.prefix(depth)), in: node)!
+                diagnostics.append(.error(
+                    at: blocker.location, "\(path.prefix(depth).joined(separator: ".")) is \(blocker.kindWithArticle), but it must be a mapping to hold \(path.last!)",
+                    hint: "Helm values there are mappings; write it as key: value pairs"))
+                continue
+            }
             if let written = value(at: path, in: node), !written.isNull {
                 if written.scalar != item.value {
                     let shown = written.scalar?.display ?? written.kindName
