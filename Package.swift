@@ -31,7 +31,7 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ]),
         // Writing rendered trees into git through libgit2.
-        .target(name: "GitSync", dependencies: ["CGit2"]),
+        .target(name: "GitSync", dependencies: ["CGit2", "Overlays"]),
 
         .executableTarget(
             name: "gitops-weave",

@@ -33,6 +33,19 @@ public final class Repository {
         return Repository(handle: repo!)
     }
 
+    /// Creates a repository (or opens the one already there).
+    public static func initialize(at path: String, bare: Bool) throws -> Repository {
+        LibGit2.ensureInitialised()
+        var repo: OpaquePointer?
+        try GitError.check(git_repository_init(&repo, path, bare ? 1 : 0), "initialise repository \(path)")
+        return Repository(handle: repo!)
+    }
+
+    public var isBare: Bool { git_repository_is_bare(handle) == 1 }
+
+    /// The path of the git directory (`.git/`, or the bare repository itself).
+    public var gitDirectory: String { String(cString: git_repository_path(handle)) }
+
     /// The work tree's root, or nil for a bare repository.
     public var workTree: String? {
         git_repository_workdir(handle).map { String(cString: $0) }
@@ -60,10 +73,5 @@ public final class Repository {
         return git_status_list_entrycount(list) > 0
     }
 
-    static func hex(_ oid: git_oid) -> String {
-        var copy = oid
-        var out = [CChar](repeating: 0, count: Int(GIT_OID_HEXSZ) + 1)
-        git_oid_tostr(&out, out.count, &copy)
-        return String(cString: out)
-    }
+    static func hex(_ oid: git_oid) -> String { ObjectID(oid).hex }
 }

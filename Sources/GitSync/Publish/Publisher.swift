@@ -1,0 +1,375 @@
+import Foundation
+import Overlays
+
+/// Commits rendered environments to git, straight into the object database: no work tree,
+/// no index, and the user's checkout untouched.
+///
+/// - **Directory layout:** every environment is a folder `<env>/` on one branch. Only the
+///   folders of published environments change; other entries (a README, CI files) stay.
+/// - **Branch layout:** every environment is its own branch `env/<name>`, like Argo CD's
+///   Source Hydrator.
+///
+/// An environment whose files are unchanged (its `render-info.txt` aside, which records the
+/// source revision) is left as it is, so a publish without changes makes no commit. Branches
+/// move by compare-and-swap: a concurrent writer is never overwritten; the work is redone on
+/// the new tip instead.
+public final class Publisher {
+    public enum Layout: String, Sendable, CaseIterable { case directory, branch }
+
+    /// Where the rendered source came from, for trailers and notes.
+    public struct Source: Sendable {
+        public var commit: String?
+        public var repository: String
+        public var dirty: Bool
+        public var author: Signature?
+
+        public init(commit: String?, repository: String, dirty: Bool, author: Signature?) {
+            self.commit = commit
+            self.repository = repository
+            self.dirty = dirty
+            self.author = author
+        }
+    }
+
+    public struct Options: Sendable {
+        public var branch = "rendered"
+        public var layout = Layout.directory
+        public var author: Signature
+        public var source: Source
+        /// Every environment of the source: environment folders (or branches) not in it are
+        /// removed, since their environment was.
+        public var environmentsInSource: Set<String>
+        /// Push to this remote (a name or URL) after committing; retried on rejection.
+        public var pushTo: String?
+        public var credentials = Credentials.fromEnvironment()
+        public var maxAttempts = 12
+
+        public init(author: Signature, source: Source, environmentsInSource: Set<String>) {
+            self.author = author
+            self.source = source
+            self.environmentsInSource = environmentsInSource
+        }
+    }
+
+    /// What a publish did to one environment.
+    public struct EnvironmentChange: Sendable, Equatable {
+        public enum Kind: String, Sendable { case added, changed, removed }
+        public var environment: String
+        public var kind: Kind
+        public var addedResources: [String] = []
+        public var changedResources: [String] = []
+        public var removedResources: [String] = []
+    }
+
+    public struct Result: Sendable {
+        /// References moved, with their new commits.
+        public var commits: [(reference: String, commit: ObjectID)]
+        public var changes: [EnvironmentChange]
+        /// Compare-and-swap or push retries it took.
+        public var retries: Int
+        public var upToDate: Bool { commits.isEmpty }
+    }
+
+    public static let notesReference = "refs/notes/gitops-weave"
+
+    let repository: Repository
+
+    public init(repository: Repository) {
+        self.repository = repository
+    }
+
+    public func publish(_ environments: [RenderedEnvironment], options: Options) throws -> Result {
+        try refuseCheckedOutTargets(options)
+        let written = try environments.map { try write($0) }
+        switch options.layout {
+        case .directory: return try publishDirectory(written, options)
+        case .branch: return try publishBranches(written, options)
+        }
+    }
+
+    // MARK: Writing environment trees
+
+    /// An environment written to the object database: its tree and its files.
+    struct WrittenEnvironment {
+        var name: String
+        var tree: ObjectID
+        var files: [String: ObjectID]
+        /// `Kind/name` of each resource file, for messages.
+        var resourceNames: [String: String]
+    }
+
+    func write(_ environment: RenderedEnvironment) throws -> WrittenEnvironment {
+        var files: [String: ObjectID] = [:]
+        var entries: [TreeEntry] = []
+        for file in environment.files {
+            let id = try repository.writeBlob(Data(file.contents.utf8))
+            files[file.path] = id
+            entries.append(TreeEntry(name: file.path, id: id, kind: .blob))
+        }
+        var names: [String: String] = [:]
+        for r in environment.resources { names[RenderedEnvironment.fileName(for: r.id)] = r.id.description }
+        return WrittenEnvironment(name: environment.name, tree: try repository.writeTree(entries), files: files, resourceNames: names)
+    }
+
+    static let bookkeepingFiles: Set<String> = [RenderedEnvironment.kustomizationFile, RenderedEnvironment.metadataFile]
+
+    /// Compares an environment with what the branch holds; nil when nothing but its
+    /// metadata differs.
+    func change(of env: WrittenEnvironment, from old: TreeEntry?) throws -> EnvironmentChange? {
+        guard let old, old.kind == .tree else {
+            return EnvironmentChange(environment: env.name, kind: .added,
+                                     addedResources: env.files.keys.filter { !Self.bookkeepingFiles.contains($0) }.sorted().map { env.resourceNames[$0] ?? $0 })
+        }
+        if old.id == env.tree { return nil }
+        var oldFiles: [String: ObjectID] = [:]
+        for e in try repository.treeEntries(old.id) where e.kind == .blob { oldFiles[e.name] = e.id }
+        let metadata = RenderedEnvironment.metadataFile
+        if oldFiles.filter({ $0.key != metadata }) == env.files.filter({ $0.key != metadata }) { return nil }
+        var change = EnvironmentChange(environment: env.name, kind: .changed)
+        for (path, id) in env.files where !Self.bookkeepingFiles.contains(path) {
+            if let before = oldFiles[path] {
+                if before != id { change.changedResources.append(env.resourceNames[path] ?? path) }
+            } else {
+                change.addedResources.append(env.resourceNames[path] ?? path)
+            }
+        }
+        for path in oldFiles.keys where env.files[path] == nil && !Self.bookkeepingFiles.contains(path) {
+            change.removedResources.append(Self.displayName(ofFile: path))
+        }
+        change.addedResources.sort(); change.changedResources.sort(); change.removedResources.sort()
+        return change
+    }
+
+    /// `clickhouseinstallation.clickhouse.altinity.com_clickhouse_wandb.yaml` → `clickhouseinstallation/wandb`.
+    static func displayName(ofFile path: String) -> String {
+        let stem = path.hasSuffix(".yaml") ? String(path.dropLast(5)) : path
+        let parts = stem.split(separator: "_")
+        guard parts.count >= 2, let kind = parts.first?.split(separator: ".").first, let name = parts.last else { return stem }
+        return "\(kind)/\(name)"
+    }
+
+    /// Whether a tree is an environment this tool wrote (it holds our metadata file).
+    func isRenderedEnvironment(_ tree: ObjectID) throws -> Bool {
+        guard let info = try repository.treeEntries(tree).first(where: { $0.name == RenderedEnvironment.metadataFile && $0.kind == .blob }) else {
+            return false
+        }
+        return String(decoding: try repository.readBlob(info.id).prefix(64), as: UTF8.self).hasPrefix("# gitops-weave render metadata")
+    }
+
+    // MARK: Directory layout
+
+    func publishDirectory(_ envs: [WrittenEnvironment], _ options: Options) throws -> Result {
+        let ref = "refs/heads/\(options.branch)"
+        var retries = 0
+        for attempt in 1...options.maxAttempts {
+            let tip = try baseTip(ref, options)
+            var rootTree: ObjectID?
+            var existing: [String: TreeEntry] = [:]
+            if let tip {
+                rootTree = try repository.commitInfo(tip).tree
+                for e in try repository.treeEntries(rootTree!) { existing[e.name] = e }
+            }
+            var changes: [EnvironmentChange] = []
+            var entries: [TreeEntry] = []
+            for env in envs {
+                guard let change = try change(of: env, from: existing[env.name]) else { continue }
+                changes.append(change)
+                entries.append(TreeEntry(name: env.name, id: env.tree, kind: .tree))
+            }
+            var removed = Set<String>()
+            for (name, entry) in existing.sorted(by: { $0.key < $1.key })
+            where entry.kind == .tree && !options.environmentsInSource.contains(name) {
+                guard try isRenderedEnvironment(entry.id) else { continue }
+                removed.insert(name)
+                changes.append(EnvironmentChange(environment: name, kind: .removed))
+            }
+            if changes.isEmpty {
+                try finishUnchanged(ref: ref, tip: tip, options)
+                return Result(commits: [], changes: [], retries: retries)
+            }
+            let tree = try repository.writeTree(entries, keepingOthersFrom: rootTree, removing: removed)
+            let message = CommitMessage(changes: changes, options: options).text
+            let commit = try repository.createCommit(tree: tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
+            if try land(commit, on: ref, replacing: tip, options, attempt: attempt) {
+                try recordSource(on: commit, options)
+                return Result(commits: [(ref, commit)], changes: changes, retries: retries)
+            }
+            retries += 1
+        }
+        throw PublishError.gaveUp(reference: ref, attempts: options.maxAttempts)
+    }
+
+    // MARK: Branch layout
+
+    func publishBranches(_ envs: [WrittenEnvironment], _ options: Options) throws -> Result {
+        var commits: [(String, ObjectID)] = []
+        var changes: [EnvironmentChange] = []
+        var retries = 0
+        for env in envs {
+            let ref = "refs/heads/env/\(env.name)"
+            var done = false
+            for attempt in 1...options.maxAttempts {
+                let tip = try baseTip(ref, options)
+                let old = try tip.map { TreeEntry(name: env.name, id: try repository.commitInfo($0).tree, kind: .tree) }
+                guard let change = try change(of: env, from: old) else {
+                    try finishUnchanged(ref: ref, tip: tip, options)
+                    done = true
+                    break
+                }
+                let message = CommitMessage(changes: [change], options: options).text
+                let commit = try repository.createCommit(tree: env.tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
+                if try land(commit, on: ref, replacing: tip, options, attempt: attempt) {
+                    try recordSource(on: commit, options)
+                    commits.append((ref, commit))
+                    changes.append(change)
+                    done = true
+                    break
+                }
+                retries += 1
+            }
+            if !done { throw PublishError.gaveUp(reference: ref, attempts: options.maxAttempts) }
+        }
+        // Branches of environments the source no longer has.
+        for (ref, tip) in try repository.references(under: "refs/heads/env/") {
+            let name = String(ref.dropFirst("refs/heads/env/".count))
+            guard !options.environmentsInSource.contains(name), !name.contains("/") else { continue }
+            guard try isRenderedEnvironment(try repository.commitInfo(tip).tree) else { continue }
+            try repository.deleteReference(ref, expected: tip)
+            if let remote = options.pushTo {
+                try repository.push(remote, refspecs: [":\(ref)"], credentials: options.credentials)
+            }
+            changes.append(EnvironmentChange(environment: name, kind: .removed))
+        }
+        return Result(commits: commits, changes: changes, retries: retries)
+    }
+
+    // MARK: Moving references
+
+    /// The commit to build on: the remote's tip when pushing (fetched if needed), else the
+    /// local branch.
+    func baseTip(_ ref: String, _ options: Options) throws -> ObjectID? {
+        guard let remote = options.pushTo else { return try repository.resolve(ref) }
+        let remoteTip = try repository.remoteReferences(remote, credentials: options.credentials)[ref]
+        if let remoteTip, !repository.hasObject(remoteTip) {
+            try repository.fetch(remote, refspecs: ["+\(ref):refs/gitops-weave/fetched/\(ref.dropFirst("refs/".count))"], credentials: options.credentials)
+        }
+        return remoteTip
+    }
+
+    /// Moves the local reference (and pushes); false when someone else was first and the
+    /// work must be redone on their commit.
+    func land(_ commit: ObjectID, on ref: String, replacing tip: ObjectID?, _ options: Options, attempt: Int) throws -> Bool {
+        do {
+            if options.pushTo != nil {
+                // The local branch mirrors what is pushed; it may lag the remote, so the
+                // compare-and-swap is against its own current value.
+                try repository.updateReference(ref, to: commit, expected: try repository.resolve(ref), message: "gitops-weave publish")
+                try repository.push(options.pushTo!, refspecs: ["\(ref):\(ref)"], credentials: options.credentials)
+            } else {
+                try repository.updateReference(ref, to: commit, expected: tip, message: "gitops-weave publish")
+            }
+            return true
+        } catch is PushError {
+            backoff(attempt)
+            return false
+        } catch ReferenceUpdateError.moved {
+            return false
+        } catch ReferenceUpdateError.locked {
+            backoff(attempt)
+            return false
+        }
+    }
+
+    func backoff(_ attempt: Int) {
+        // Jittered, growing waits keep racing publishers from colliding in lockstep.
+        let base = min(200_000, 2_000 << min(attempt, 6))
+        usleep(UInt32(base / 2 + Int.random(in: 0...(base / 2))))
+    }
+
+    /// Nothing changed: keep the branch, and still record which source was processed.
+    func finishUnchanged(ref: String, tip: ObjectID?, _ options: Options) throws {
+        guard let tip else { return }
+        if options.pushTo != nil, try repository.resolve(ref) != tip {
+            // Bring the local branch to what the remote holds.
+            try? repository.updateReference(ref, to: tip, expected: try repository.resolve(ref), message: "gitops-weave publish: up to date")
+        }
+        try recordSource(on: tip, options)
+    }
+
+    /// A note naming the last processed source commit, so a CI check can tell "up to date"
+    /// from "never rendered".
+    func recordSource(on commit: ObjectID, _ options: Options) throws {
+        var text = "source-commit: \(options.source.commit ?? "unknown")\n"
+        text += "source-repository: \(options.source.repository)\n"
+        if options.source.dirty { text += "source-dirty: true\n" }
+        text += "rendered-by: gitops-weave \(GitopsWeaveVersion.current)\n"
+        try repository.setNote(text, on: commit, notesRef: Self.notesReference, author: options.author)
+    }
+
+    /// Writing to a branch the work tree has checked out would leave the checkout behind.
+    func refuseCheckedOutTargets(_ options: Options) throws {
+        guard let head = repository.headBranch(), !repository.isBare else { return }
+        let checkedOut = options.layout == .directory ? head == "refs/heads/\(options.branch)" : head.hasPrefix("refs/heads/env/")
+        if checkedOut {
+            throw PublishError.checkedOut(branch: String(head.dropFirst("refs/heads/".count)))
+        }
+    }
+}
+
+public enum PublishError: Error, CustomStringConvertible {
+    case gaveUp(reference: String, attempts: Int)
+    case checkedOut(branch: String)
+
+    public var description: String {
+        switch self {
+        case .gaveUp(let ref, let n):
+            return "\(ref) kept moving: gave up after \(n) attempts; nothing was overwritten"
+        case .checkedOut(let branch):
+            return "branch \(branch) is checked out in this work tree; publishing to it would leave the checkout stale"
+        }
+    }
+}
+
+/// The message of a publish commit: what changed per environment, then git trailers.
+struct CommitMessage {
+    let changes: [Publisher.EnvironmentChange]
+    let options: Publisher.Options
+
+    static let maxListedResources = 12
+
+    var text: String {
+        let source = options.source.commit.map { String($0.prefix(7)) } ?? "a working tree"
+        let names = changes.map(\.environment)
+        var subject = names.count <= 3
+            ? "Render \(names.joined(separator: ", ")) from \(source)"
+            : "Render \(names.count) environments from \(source)"
+        if options.source.dirty { subject += " (uncommitted changes)" }
+        var body: [String] = []
+        for c in changes {
+            switch c.kind {
+            case .removed:
+                body.append("\(c.environment): removed (no longer in the source)")
+            case .added, .changed:
+                var counts: [String] = []
+                if !c.addedResources.isEmpty { counts.append("\(c.addedResources.count) added") }
+                if !c.changedResources.isEmpty { counts.append("\(c.changedResources.count) changed") }
+                if !c.removedResources.isEmpty { counts.append("\(c.removedResources.count) removed") }
+                body.append("\(c.environment): \(c.kind == .added ? "new environment, " : "")\(counts.isEmpty ? "metadata only" : counts.joined(separator: ", "))")
+                let lines = c.addedResources.map { "  + \($0)" } + c.changedResources.map { "  ~ \($0)" } + c.removedResources.map { "  - \($0)" }
+                body += lines.prefix(Self.maxListedResources)
+                if lines.count > Self.maxListedResources { body.append("  … and \(lines.count - Self.maxListedResources) more") }
+            }
+        }
+        var trailers = [
+            "Source-Commit: \(options.source.commit ?? "unknown")",
+            "Source-Repository: \(options.source.repository)",
+            "Environments: \(names.joined(separator: ", "))",
+            "Rendered-By: gitops-weave \(GitopsWeaveVersion.current)",
+        ]
+        if options.source.dirty { trailers.append("Source-Dirty: true") }
+        if let author = options.source.author, author != options.author {
+            trailers.append("Co-authored-by: \(author.description)")
+        }
+        return subject + "\n\n" + body.joined(separator: "\n") + "\n\n" + trailers.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,194 @@
+import ArgumentParser
+import Foundation
+import GitSync
+import Overlays
+
+struct PublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Render environments and commit them to the branch Argo CD or Flux syncs.",
+        discussion: """
+            With no options, publish renders every environment of the source repository and \
+            commits them into that same repository on branch `rendered`, one folder per \
+            environment. The commit is written straight into git's object database: the work \
+            tree, the index and HEAD are not touched.
+
+            An environment whose rendered files did not change is left as it is; when nothing \
+            changed, no commit is made (and the run still records the source commit it \
+            processed, as a note under refs/notes/gitops-weave). Every commit says what changed \
+            in each environment and carries the trailers Source-Commit, Source-Repository, \
+            Environments and Rendered-By, and Co-authored-by for the source commit's author.
+
+            The branch moves by compare-and-swap, so a concurrent publisher is never \
+            overwritten: the work is redone on its commit. With --push, a push rejected \
+            because someone else pushed first is retried the same way.
+
+            Credentials for pushes come from the environment: GITOPS_WEAVE_SSH_KEY (and \
+            GITOPS_WEAVE_SSH_PASSPHRASE) or the ssh-agent for ssh URLs; GITOPS_WEAVE_TOKEN, \
+            GIT_TOKEN or GITHUB_TOKEN (user GITOPS_WEAVE_USERNAME, default x-access-token) for \
+            https URLs.
+            """)
+
+    @Argument(help: "Environments to publish (default: all of them).")
+    var environments: [String] = []
+
+    @Flag(help: "Publish every environment (the default when none is named).")
+    var all = false
+
+    @Option(help: ArgumentHelp("The source repository's root, holding gitops-weave.yaml.", valueName: "DIR"))
+    var source = "."
+
+    @Option(help: ArgumentHelp("The repository to commit to: a path, or a URL to push to (default: the source repository).", valueName: "PATH|URL"))
+    var repo: String?
+
+    @Option(help: "The branch to commit to (directory layout).")
+    var branch = "rendered"
+
+    @Option(help: "directory: one folder per environment on --branch; branch: one branch env/<name> per environment.")
+    var layout: Publisher.Layout = .directory
+
+    @Flag(help: "Push the branch to --remote after committing (implied when --repo is a URL).")
+    var push = false
+
+    @Option(help: "The remote to push to, by name or URL.")
+    var remote = "origin"
+
+    @Option(help: ArgumentHelp("Author of the commits (default: git's user.name and user.email).", valueName: "Name <email>"))
+    var author: String?
+
+    @Flag(help: "Publish even though the source has uncommitted changes (the commit says so).")
+    var allowDirty = false
+
+    @Option(help: "How to report: text, or json for machines.")
+    var format: ReportFormat = .text
+
+    func validate() throws {
+        if all && !environments.isEmpty { throw ValidationError("name environments or pass --all, not both") }
+        if let author, Signature(parsing: author) == nil {
+            throw ValidationError("--author takes \"Name <email>\", not \"\(author)\"")
+        }
+    }
+
+    func run() throws {
+        do {
+            try publish()
+        } catch let d as Diagnostic {
+            Diagnostics.print(d)
+            throw ExitCode(1)
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            Diagnostics.print(.error(at: nil, "\(error)"))
+            throw ExitCode(1)
+        }
+    }
+
+    func publish() throws {
+        let project = try Project.load(from: FileSystemSource(root: source))
+        let allNames = try project.environmentNames()
+        let names = environments.isEmpty ? allNames : environments
+        let sourceRepository = try Repository.discover(containing: source)
+        let sourceInfo = try describeSource(sourceRepository)
+        if sourceInfo.dirty && !allowDirty {
+            throw Diagnostic.error(at: nil, "the source has uncommitted changes, so no commit can name what was rendered",
+                                   hint: "commit them first, or pass --allow-dirty (the commit then says the source was dirty)")
+        }
+
+        // Render everything first: nothing is committed unless every environment renders.
+        let renderer = Renderer(project: project)
+        var rendered: [RenderedEnvironment] = []
+        var failed = false
+        for name in names {
+            let outcome = renderer.render(named: name)
+            for d in outcome.diagnostics { Diagnostics.print(d) }
+            if outcome.failed { failed = true; continue }
+            rendered.append(RenderedEnvironment(outcome, target: project.target,
+                                                provenance: .init(sourceRevision: sourceInfo.commit, sourceDirty: sourceInfo.dirty)))
+        }
+        if failed {
+            throw Diagnostic.error(at: nil, "nothing was published: fix the errors above and publish again")
+        }
+
+        let (target, pushTo) = try targetRepository(sourceRepository)
+        let signature = author.flatMap(Signature.init(parsing:)) ?? target.defaultSignature()
+            ?? Signature(name: "gitops-weave", email: "gitops-weave@localhost")
+        var options = Publisher.Options(author: signature, source: sourceInfo, environmentsInSource: Set(allNames))
+        options.branch = branch
+        options.layout = layout
+        options.pushTo = pushTo
+        let result = try Publisher(repository: target).publish(rendered, options: options)
+        report(result, names: names, source: sourceInfo)
+    }
+
+    /// The repository to commit to, and where to push.
+    func targetRepository(_ sourceRepository: Repository?) throws -> (Repository, String?) {
+        guard let repo else {
+            guard let sourceRepository else {
+                throw Diagnostic.error(at: nil, "\(source) is not in a git repository, so there is no default place to publish",
+                                       hint: "pass --repo PATH|URL")
+            }
+            return (sourceRepository, push ? remote : nil)
+        }
+        if Self.isURL(repo) {
+            return (try Self.scratchRepository(for: repo), repo)
+        }
+        guard let opened = try Repository.discover(containing: repo) else {
+            throw Diagnostic.error(at: nil, "\(repo) is not a git repository", hint: "create it with git init, or pass a URL")
+        }
+        return (opened, push ? remote : nil)
+    }
+
+    static func isURL(_ s: String) -> Bool {
+        s.contains("://") || (s.contains("@") && s.contains(":") && !s.hasPrefix("/"))
+    }
+
+    /// A bare repository kept per URL, to build commits in before pushing them.
+    static func scratchRepository(for url: String) throws -> Repository {
+        let cache = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")
+        var hash: UInt64 = 14_695_981_039_346_656_037
+        for b in url.utf8 { hash = (hash ^ UInt64(b)) &* 1_099_511_628_211 }
+        let path = "\(cache)/gitops-weave/repositories/\(String(hash, radix: 16)).git"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return try Repository.initialize(at: path, bare: true)
+    }
+
+    func describeSource(_ repository: Repository?) throws -> Publisher.Source {
+        guard let repository else {
+            return Publisher.Source(commit: nil, repository: URL(fileURLWithPath: source).standardizedFileURL.path, dirty: true, author: nil)
+        }
+        let head = try repository.headCommitID()
+        let author = try head.flatMap { ObjectID(hex: $0) }.map { try repository.commitInfo($0).author }
+        let location = repository.remoteURL("origin") ?? repository.workTree.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? repository.gitDirectory
+        return Publisher.Source(commit: head, repository: location, dirty: try repository.hasUncommittedChanges(), author: author)
+    }
+
+    func report(_ result: Publisher.Result, names: [String], source: Publisher.Source) {
+        switch format {
+        case .text:
+            if result.upToDate {
+                print("up to date: no environment changed; recorded source \(source.commit.map { String($0.prefix(12)) } ?? "(unknown)")")
+            }
+            for (ref, commit) in result.commits {
+                print("committed \(commit.short) on \(ref.replacingOccurrences(of: "refs/heads/", with: ""))")
+            }
+            for c in result.changes {
+                print("  \(c.environment): \(c.kind.rawValue)")
+            }
+        case .json:
+            let object: [String: Any] = [
+                "upToDate": result.upToDate,
+                "commits": result.commits.map { ["reference": $0.reference, "commit": $0.commit.hex] },
+                "changes": result.changes.map {
+                    ["environment": $0.environment, "kind": $0.kind.rawValue, "added": $0.addedResources,
+                     "changed": $0.changedResources, "removed": $0.removedResources] as [String: Any]
+                },
+                "retries": result.retries,
+                "sourceCommit": source.commit ?? NSNull(),
+            ]
+            let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        }
+    }
+}
+
+extension Publisher.Layout: ExpressibleByArgument {}
