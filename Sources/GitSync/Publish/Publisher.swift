@@ -264,6 +264,7 @@ public final class Publisher {
                 // The local branch mirrors what is pushed; it may lag the remote, so the
                 // compare-and-swap is against its own current value.
                 try repository.updateReference(ref, to: commit, expected: try repository.resolve(ref), message: "gitops-weave publish")
+                if attempt == 1 { TestHooks.pauseBeforePush() }
                 try repository.push(options.pushTo!, refspecs: ["\(ref):\(ref)"], credentials: options.credentials)
             } else {
                 try repository.updateReference(ref, to: commit, expected: tip, message: "gitops-weave publish")
@@ -371,5 +372,18 @@ struct CommitMessage {
             trailers.append("Co-authored-by: \(author.description)")
         }
         return subject + "\n\n" + body.joined(separator: "\n") + "\n\n" + trailers.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Lets tests make a race happen deterministically. With GITOPS_WEAVE_TEST_PAUSE_BEFORE_PUSH
+/// set to a path, the first push of a run waits (up to a minute) until that file exists,
+/// after creating `<path>.waiting` to say it is waiting. Unset, it costs one lookup.
+enum TestHooks {
+    static func pauseBeforePush() {
+        guard let path = ProcessInfo.processInfo.environment["GITOPS_WEAVE_TEST_PAUSE_BEFORE_PUSH"] else { return }
+        FileManager.default.createFile(atPath: path + ".waiting", contents: nil)
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: path) {
+            usleep(100_000)
+        }
     }
 }
