@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "gitops-weave-bench",
             dependencies: [
-                "Overlays", "CYAML",
+                "Overlays", "GitSync", "CYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -52,5 +52,7 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         // Runs the built `gitops-weave` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["gitops-weave"], resources: [.copy("Golden")]),
+        // GitSync against real repositories, checked with the git CLI.
+        .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Overlays"]),
     ]
 )

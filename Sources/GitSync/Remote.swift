@@ -15,6 +15,14 @@ public struct Credentials: Sendable {
     public var token: String?
     public var username: String?
 
+    public init(sshKeyPath: String? = nil, sshPassphrase: String? = nil, useAgent: Bool = false, token: String? = nil, username: String? = nil) {
+        self.sshKeyPath = sshKeyPath
+        self.sshPassphrase = sshPassphrase
+        self.useAgent = useAgent
+        self.token = token
+        self.username = username
+    }
+
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Credentials {
         Credentials(
             sshKeyPath: env["GITOPS_WEAVE_SSH_KEY"], sshPassphrase: env["GITOPS_WEAVE_SSH_PASSPHRASE"],
@@ -120,6 +128,24 @@ extension Repository {
     /// Pushes refspecs (`refs/heads/rendered:refs/heads/rendered`). A refused update throws
     /// `PushError.rejected`; nothing is forced.
     public func push(_ nameOrURL: String, refspecs: [String], credentials: Credentials) throws {
+        // libgit2's local transport overwrites the remote reference without a compare-and-swap.
+        if let path = localRemotePath(nameOrURL) {
+            return try pushLocal(to: path, refspecs: refspecs)
+        }
+        // libgit2 pushes only from references: a commit named by its id goes through a
+        // reference of this process's own (a shared branch could move under it meanwhile).
+        var temporary: [(name: String, id: ObjectID)] = []
+        defer { for t in temporary { try? deleteReference(t.name, expected: t.id) } }
+        var refspecs = refspecs
+        for (i, spec) in refspecs.enumerated() {
+            let force = spec.hasPrefix("+")
+            let text = force ? String(spec.dropFirst()) : spec
+            guard let colon = text.lastIndex(of: ":"), let id = ObjectID(hex: String(text[..<colon])) else { continue }
+            let name = "refs/gitops-weave/push/\(getpid())-\(UUID().uuidString)"
+            try updateReference(name, to: id, expected: nil, message: "gitops-weave: push")
+            temporary.append((name, id))
+            refspecs[i] = (force ? "+" : "") + name + text[colon...]
+        }
         let state = RemoteCallbackState(credentials: credentials)
         try withRemote(nameOrURL) { remote in
             var options = git_push_options()
@@ -136,9 +162,16 @@ extension Repository {
             defer { payload.release() }
             do {
                 try withStrArray(refspecs) { specs in
-                    try authenticated(state, "push to \(nameOrURL)") { git_remote_push(remote, &specs, &options) }
+                    try authenticated(state, "push to \(nameOrURL)") { git_remote_upload(remote, &specs, &options) }
                 }
-            } catch let error as GitError where error.message.contains("non-fast-forward") || error.message.contains("rejected")
+                // The remote-tracking references are a local cache: a concurrent publisher
+                // holding their lock must not turn a push that landed into a failure.
+                _ = git_remote_update_tips(remote, &options.callbacks, 0, GIT_REMOTE_DOWNLOAD_TAGS_UNSPECIFIED, nil)
+            } catch let error as GitError where error.code == GIT_ENONFASTFORWARD.rawValue
+                || error.message.contains("non-fast-forward") || error.message.contains("rejected")
+                // libgit2's own check when the remote's tip is in the local object database
+                // but is not an ancestor (another publisher pushed first and we fetched it).
+                || error.message.contains("non-fastforwardable")
                 || error.message.contains("cannot push because a reference that you are trying to update on the remote contains commits") {
                 throw PushError.rejected(reference: refspecs.first ?? "", reason: error.message)
             }

@@ -4,12 +4,23 @@ import CGit2
 /// with it.
 public final class Repository {
     let handle: OpaquePointer
+    /// The in-memory object store new objects go to, once a publish attached it; one per
+    /// repository, since libgit2 cannot detach a backend.
+    private var batch: ObjectBatch?
+
+    func objectBatch() throws -> ObjectBatch {
+        if let batch { return batch }
+        let created = try ObjectBatch(self)
+        batch = created
+        return created
+    }
 
     private init(handle: OpaquePointer) {
         self.handle = handle
     }
 
     deinit {
+        batch = nil
         git_repository_free(handle)
     }
 

@@ -14,5 +14,5 @@ struct GitopsWeave: ParsableCommand {
             ClickHouseKeeperInstallation, WeightsAndBiases).
             """,
         version: version,
-        subcommands: [RenderCommand.self, PublishCommand.self, MergeCommand.self])
+        subcommands: [RenderCommand.self, PublishCommand.self, SyncConfigCommand.self, MergeCommand.self])
 }

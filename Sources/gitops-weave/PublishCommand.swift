@@ -148,8 +148,19 @@ struct PublishCommand: ParsableCommand {
         var hash: UInt64 = 14_695_981_039_346_656_037
         for b in url.utf8 { hash = (hash ^ UInt64(b)) &* 1_099_511_628_211 }
         let path = "\(cache)/gitops-weave/repositories/\(String(hash, radix: 16)).git"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return try Repository.initialize(at: path, bare: true)
+        if FileManager.default.fileExists(atPath: path + "/HEAD") { return try Repository.open(path) }
+        // Publishers started together must not meet half-way through creating it (libgit2
+        // fails on the other's config.lock): each creates its own and renames it into place.
+        let parent = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let fresh = "\(path).new-\(getpid())"
+        try? FileManager.default.removeItem(atPath: fresh)
+        _ = try Repository.initialize(at: fresh, bare: true)
+        if rename(fresh, path) != 0 {
+            // Someone else's is in place already.
+            try? FileManager.default.removeItem(atPath: fresh)
+        }
+        return try Repository.open(path)
     }
 
     func describeSource(_ repository: Repository?) throws -> Publisher.Source {

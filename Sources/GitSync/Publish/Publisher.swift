@@ -80,42 +80,65 @@ public final class Publisher {
 
     public func publish(_ environments: [RenderedEnvironment], options: Options) throws -> Result {
         try refuseCheckedOutTargets(options)
-        let written = try environments.map { try write($0) }
+        batch = try repository.objectBatch()
+        let prepared = environments.map(prepare)
         switch options.layout {
-        case .directory: return try publishDirectory(written, options)
-        case .branch: return try publishBranches(written, options)
+        case .directory: return try publishDirectory(prepared, options)
+        case .branch: return try publishBranches(prepared, options)
         }
     }
 
-    // MARK: Writing environment trees
+    private var batch: ObjectBatch!
 
-    /// An environment written to the object database: its tree and its files.
-    struct WrittenEnvironment {
+    // MARK: Environment trees
+
+    /// An environment hashed but not yet written: its tree id, its files and their ids.
+    struct PreparedEnvironment {
         var name: String
         var tree: ObjectID
+        var entries: [TreeEntry]
         var files: [String: ObjectID]
+        var contents: [ObjectID: Data]
         /// `Kind/name` of each resource file, for messages.
         var resourceNames: [String: String]
     }
 
-    func write(_ environment: RenderedEnvironment) throws -> WrittenEnvironment {
+    /// Hashes an environment's files and tree in memory. An unchanged environment costs
+    /// no I/O at all: its tree id equals the one on the branch.
+    func prepare(_ environment: RenderedEnvironment) -> PreparedEnvironment {
         var files: [String: ObjectID] = [:]
+        var contents: [ObjectID: Data] = [:]
         var entries: [TreeEntry] = []
         for file in environment.files {
-            let id = try repository.writeBlob(Data(file.contents.utf8))
+            let data = Data(file.contents.utf8)
+            let id = repository.hashBlob(data)
             files[file.path] = id
+            contents[id] = data
             entries.append(TreeEntry(name: file.path, id: id, kind: .blob))
         }
         var names: [String: String] = [:]
         for r in environment.resources { names[RenderedEnvironment.fileName(for: r.id)] = r.id.description }
-        return WrittenEnvironment(name: environment.name, tree: try repository.writeTree(entries), files: files, resourceNames: names)
+        return PreparedEnvironment(name: environment.name, tree: repository.hashTree(entries), entries: entries,
+                                   files: files, contents: contents, resourceNames: names)
+    }
+
+    /// Writes an environment's blobs and tree (to the in-memory batch).
+    func materialize(_ env: PreparedEnvironment) throws {
+        guard !repository.hasObject(env.tree) else { return }
+        for (id, data) in env.contents where !repository.hasObject(id) {
+            let written = try repository.writeBlob(data)
+            batch.noteWrite()
+            precondition(written == id, "blob id mismatch")
+        }
+        let written = try repository.writeTreeBytes(env.entries, batch: batch)
+        precondition(written == env.tree, "tree id mismatch")
     }
 
     static let bookkeepingFiles: Set<String> = [RenderedEnvironment.kustomizationFile, RenderedEnvironment.metadataFile]
 
     /// Compares an environment with what the branch holds; nil when nothing but its
     /// metadata differs.
-    func change(of env: WrittenEnvironment, from old: TreeEntry?) throws -> EnvironmentChange? {
+    func change(of env: PreparedEnvironment, from old: TreeEntry?) throws -> EnvironmentChange? {
         guard let old, old.kind == .tree else {
             return EnvironmentChange(environment: env.name, kind: .added,
                                      addedResources: env.files.keys.filter { !Self.bookkeepingFiles.contains($0) }.sorted().map { env.resourceNames[$0] ?? $0 })
@@ -158,7 +181,7 @@ public final class Publisher {
 
     // MARK: Directory layout
 
-    func publishDirectory(_ envs: [WrittenEnvironment], _ options: Options) throws -> Result {
+    func publishDirectory(_ envs: [PreparedEnvironment], _ options: Options) throws -> Result {
         let ref = "refs/heads/\(options.branch)"
         var retries = 0
         for attempt in 1...options.maxAttempts {
@@ -173,6 +196,7 @@ public final class Publisher {
             var entries: [TreeEntry] = []
             for env in envs {
                 guard let change = try change(of: env, from: existing[env.name]) else { continue }
+                try materialize(env)
                 changes.append(change)
                 entries.append(TreeEntry(name: env.name, id: env.tree, kind: .tree))
             }
@@ -190,6 +214,7 @@ public final class Publisher {
             let tree = try repository.writeTree(entries, keepingOthersFrom: rootTree, removing: removed)
             let message = CommitMessage(changes: changes, options: options).text
             let commit = try repository.createCommit(tree: tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
+            batch.noteWrite()
             if try land(commit, on: ref, replacing: tip, options, attempt: attempt) {
                 try recordSource(on: commit, options)
                 return Result(commits: [(ref, commit)], changes: changes, retries: retries)
@@ -201,7 +226,7 @@ public final class Publisher {
 
     // MARK: Branch layout
 
-    func publishBranches(_ envs: [WrittenEnvironment], _ options: Options) throws -> Result {
+    func publishBranches(_ envs: [PreparedEnvironment], _ options: Options) throws -> Result {
         var commits: [(String, ObjectID)] = []
         var changes: [EnvironmentChange] = []
         var retries = 0
@@ -216,8 +241,10 @@ public final class Publisher {
                     done = true
                     break
                 }
+                try materialize(env)
                 let message = CommitMessage(changes: [change], options: options).text
                 let commit = try repository.createCommit(tree: env.tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
+                batch.noteWrite()
                 if try land(commit, on: ref, replacing: tip, options, attempt: attempt) {
                     try recordSource(on: commit, options)
                     commits.append((ref, commit))
@@ -251,7 +278,13 @@ public final class Publisher {
         guard let remote = options.pushTo else { return try repository.resolve(ref) }
         let remoteTip = try repository.remoteReferences(remote, credentials: options.credentials)[ref]
         if let remoteTip, !repository.hasObject(remoteTip) {
-            try repository.fetch(remote, refspecs: ["+\(ref):refs/gitops-weave/fetched/\(ref.dropFirst("refs/".count))"], credentials: options.credentials)
+            do {
+                try repository.fetch(remote, refspecs: ["+\(ref):refs/gitops-weave/fetched/\(ref.dropFirst("refs/".count))"], credentials: options.credentials)
+            } catch {
+                // A concurrent publisher sharing this repository may hold the fetched
+                // reference's lock; what matters is that the objects arrived.
+                guard repository.hasObject(remoteTip) else { throw error }
+            }
         }
         return remoteTip
     }
@@ -259,13 +292,17 @@ public final class Publisher {
     /// Moves the local reference (and pushes); false when someone else was first and the
     /// work must be redone on their commit.
     func land(_ commit: ObjectID, on ref: String, replacing tip: ObjectID?, _ options: Options, attempt: Int) throws -> Bool {
+        // Objects reach the disk before the reference that makes them reachable.
+        try batch.flush()
         do {
             if options.pushTo != nil {
                 // The local branch mirrors what is pushed; it may lag the remote, so the
                 // compare-and-swap is against its own current value.
                 try repository.updateReference(ref, to: commit, expected: try repository.resolve(ref), message: "gitops-weave publish")
                 if attempt == 1 { TestHooks.pauseBeforePush() }
-                try repository.push(options.pushTo!, refspecs: ["\(ref):\(ref)"], credentials: options.credentials)
+                // Push the commit itself, not the local branch: another publisher sharing this
+                // repository may have moved the branch since, and its commit is not ours to push.
+                try repository.push(options.pushTo!, refspecs: ["\(commit.hex):\(ref)"], credentials: options.credentials)
             } else {
                 try repository.updateReference(ref, to: commit, expected: tip, message: "gitops-weave publish")
             }
@@ -305,6 +342,8 @@ public final class Publisher {
         if options.source.dirty { text += "source-dirty: true\n" }
         text += "rendered-by: gitops-weave \(GitopsWeaveVersion.current)\n"
         try repository.setNote(text, on: commit, notesRef: Self.notesReference, author: options.author)
+        batch.noteWrite()
+        try batch.flush()
     }
 
     /// Writing to a branch the work tree has checked out would leave the checkout behind.

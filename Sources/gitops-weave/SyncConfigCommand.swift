@@ -1,0 +1,177 @@
+import ArgumentParser
+import Foundation
+import Overlays
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct SyncConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync-config",
+        abstract: "Print the Argo CD or Flux objects that deploy what `publish` commits.",
+        discussion: """
+            `publish` commits the rendered environments to git. With --layout directory (the \
+            default) every environment is a folder <env>/ of one branch (--branch, default \
+            "rendered"); with --layout branch every environment is a branch env/<env> of its own. \
+            Either way the environment holds a kustomization.yaml and its resources. Apply this \
+            command's output to a cluster once (kubectl apply -f FILE); from then on the cluster \
+            follows the branch, and every publish is deployed without further steps.
+
+            argocd, directory layout: one ApplicationSet. Its git directory generator lists the \
+            environment folders, and Argo CD creates one Application per folder, named after it, \
+            which builds the folder with kustomize. argocd, branch layout: one Application per \
+            environment, reading path "." of branch env/<env>. The Applications sync \
+            automatically, prune what a commit removed and undo changes made in the cluster \
+            (self-heal); they apply server-side, skip the dry run for kinds whose CRD the \
+            ClickHouse operator has not installed yet, and retry a failed sync.
+
+            flux: a GitRepository that fetches the branch every minute, and one Kustomization per \
+            environment that applies its folder (./<env>) every ten minutes, pruning what a commit \
+            removed. In the branch layout every environment has its own GitRepository, for branch \
+            env/<env>, and its Kustomization applies ./ of it. No Kustomization depends on another.
+
+            Everything is deployed into the cluster that runs Argo CD or Flux, so give each cluster \
+            only its own environments: a warning says when the chosen environments define the \
+            same resources. Deleting the generated objects, or leaving an environment out and \
+            applying again, stops syncing it but leaves its resources running: tearing down an \
+            environment (and its ClickHouse data) is a deliberate step. A private repository \
+            needs credentials: a repository Secret for Argo CD, spec.secretRef on Flux's \
+            GitRepository.
+
+            The output is the same bytes for the same input. Errors go to standard error as \
+            `error: ...` (`file:line:col: error: ...` for a bad project or environment file). \
+            Exit status: 0 on success, 1 on an error.
+            """)
+
+    @Argument(help: "The tool that syncs the cluster.")
+    var tool: SyncConfig.Tool
+
+    @Argument(help: "Environments to sync (default: every environment of the project).")
+    var environments: [String] = []
+
+    @Option(help: ArgumentHelp("The source repository's root, holding gitops-weave.yaml.", valueName: "DIR"))
+    var source = "."
+
+    @Option(name: .customLong("repo-url"),
+            help: ArgumentHelp("The URL Argo CD or Flux clones: the repository publish pushes to (required).", valueName: "URL"))
+    var repoURL: String?
+
+    @Option(help: ArgumentHelp("The branch holding the environment folders, for --layout directory (default: rendered).", valueName: "NAME"))
+    var branch: String?
+
+    @Option(help: "directory: one branch with a folder per environment; branch: a branch env/<env> per environment.")
+    var layout: SyncConfig.Layout = .directory
+
+    @Option(help: ArgumentHelp("The namespace of the generated objects (default: argocd for Argo CD, flux-system for Flux).", valueName: "NS"))
+    var namespace: String?
+
+    @Option(help: ArgumentHelp("Write the objects to FILE, replacing it atomically, instead of standard output.", valueName: "FILE"))
+    var out: String?
+
+    func run() throws {
+        do {
+            let toolName = tool == .argocd ? "Argo CD" : "Flux"
+            guard let repoURL else {
+                throw Diagnostic.error(at: nil, "--repo-url is required: it is the URL \(toolName) clones",
+                                       hint: "pass the repository gitops-weave publish pushes to, e.g. --repo-url https://github.com/acme/weave-deploy.git")
+            }
+            if layout == .branch, let branch {
+                throw Diagnostic.error(at: nil, "--branch \(branch) does not apply to --layout branch",
+                                       hint: "in the branch layout every environment has its own branch, \(SyncConfig.environmentBranchPrefix)<environment>; --branch names the one branch of the directory layout")
+            }
+            let project = try Project.load(from: FileSystemSource(root: source))
+            var names = environments
+            if names.isEmpty {
+                names = try project.environmentNames()
+                if names.isEmpty {
+                    throw Diagnostic.error(at: nil, "\(FileSystemSource(root: source).displayPath(project.environmentsDirectory))/ holds no environments",
+                                           hint: "an environment is a file environments/<name>.yaml")
+                }
+            } else {
+                for name in names { _ = try project.environment(named: name) }
+            }
+            let config = SyncConfig(tool: tool, layout: layout, environments: names, repoURL: repoURL,
+                                    branch: branch ?? SyncConfig.defaultBranch, namespace: namespace)
+            let documents = try config.documents()
+            let text = try config.yaml()
+
+            for note in notes(project: project, names: names) { Diagnostics.print(note) }
+            if let out {
+                try Self.writeAtomically(text, to: out)
+                print("wrote \(out): \(documents.count) object\(documents.count == 1 ? "" : "s") for \(names.count) environment\(names.count == 1 ? "" : "s")")
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        } catch let d as Diagnostic {
+            Diagnostics.print(d)
+            throw ExitCode(1)
+        }
+    }
+
+    /// What the user should know but that does not stop the output: an output target that
+    /// does not match the tool, and environments that would overwrite each other.
+    func notes(project: Project, names: [String]) -> [Diagnostic] {
+        var notes: [Diagnostic] = []
+        switch (tool, project.target) {
+        case (.flux, .argocd):
+            notes.append(Diagnostic(.note, at: nil, "\(project.file) sets output.target: argocd; Flux ignores the Argo CD sync-wave annotations of the rendered resources",
+                                    hint: "set output.target: flux, then render and publish again, to leave them out"))
+        case (.argocd, .flux):
+            notes.append(Diagnostic(.note, at: nil, "\(project.file) sets output.target: flux, so the rendered resources carry no sync waves and Argo CD applies them all at once",
+                                    hint: "set output.target: argocd, then render and publish again"))
+        default:
+            break
+        }
+        if names.count > 1 {
+            let renderer = Renderer(project: project)
+            let rendered = names.compactMap { name -> (name: String, resources: [ResourceID])? in
+                let outcome = renderer.render(named: name)
+                return outcome.failed ? nil : (name, outcome.resources.map(\.id))
+            }
+            if let warning = SyncConfig.sharedResourcesWarning(rendered, tool: tool) { notes.append(warning) }
+        }
+        return notes
+    }
+
+    /// Writes `text` beside `path` and renames it into place, so a reader (or kubectl
+    /// apply) sees the old file or the new one; an existing file keeps its permissions.
+    static func writeAtomically(_ text: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let temp = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).gitops-weave-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        func failure(_ what: String) -> Diagnostic {
+            .error(at: nil, "cannot write \(path): \(what)\(String(cString: strerror(errno)))")
+        }
+        var mode: mode_t = 0o644
+        var st = stat()
+        if stat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFREG else { throw Diagnostic.error(at: nil, "cannot write \(path): it is not a regular file") }
+            mode = st.st_mode & 0o7777
+        }
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw failure("") }
+        var ok = true
+        let bytes = Array(text.utf8)
+        var written = 0
+        while ok, written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { ok = false } else { written += n }
+        }
+        if ok { ok = fchmod(fd, mode) == 0 && fsync(fd) == 0 }
+        let error = ok ? nil : failure("")
+        close(fd)
+        if let error {
+            unlink(temp)
+            throw error
+        }
+        guard rename(temp, path) == 0 else {
+            let error = failure("")
+            unlink(temp)
+            throw error
+        }
+    }
+}
+
+extension SyncConfig.Tool: ExpressibleByArgument {}
+extension SyncConfig.Layout: ExpressibleByArgument {}

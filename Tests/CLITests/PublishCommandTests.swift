@@ -1,0 +1,583 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `gitops-weave publish` against real repositories, checked with the `git` CLI (the
+/// product itself only uses libgit2).
+@Suite("gitops-weave publish", .enabled(if: Tool.hasGit, "the git CLI is needed to check what publish wrote"))
+struct PublishCommandTests {
+    typealias World = GitWorld
+    static let environments = GitWorld.bundledEnvironments
+    static let chiFile = "clickhouseinstallation.clickhouse.altinity.com_clickhouse_wandb.yaml"
+
+    /// Publishes and requires success.
+    @discardableResult
+    func publish(_ world: World, _ arguments: [String], in dir: URL, environment: [String: String] = [:],
+                 sourceLocation: SourceLocation = #_sourceLocation) throws -> Output {
+        let out = try world.weave(["publish"] + arguments, in: dir, environment: environment)
+        try #require(out.status == 0, "\(out)", sourceLocation: sourceLocation)
+        return out
+    }
+
+    // MARK: 1. The embedded default
+
+    @Test("publish --all in a fresh repository: one commit on `rendered` with trailers and a note; again: up to date; checkout untouched")
+    func embeddedDefault() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        let head = try w.git("rev-parse", "HEAD", in: src)
+        let statusBefore = try w.git("status", "--porcelain", in: src)
+        let indexFile = src.appendingPathComponent(".git/index")
+        let indexBefore = try Data(contentsOf: indexFile)
+
+        let first = try publish(w, ["--all"], in: src)
+        #expect(first.stdout.contains("committed "), "\(first)")
+        #expect(try w.git("rev-list", "--count", "rendered", in: src) == "1")
+        #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: src) == Self.environments)
+        let trailers = Dictionary(try w.trailers("rendered", in: src), uniquingKeysWith: { a, _ in a })
+        #expect(trailers["Source-Commit"] == head)
+        #expect(trailers["Source-Repository"].map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+                == src.resolvingSymlinksInPath().path)
+        #expect(trailers["Environments"] == Self.environments.joined(separator: ", "))
+        #expect(trailers["Rendered-By"]?.hasPrefix("gitops-weave ") == true, "\(trailers)")
+        // Publisher and source author are the same person here: nobody to credit.
+        #expect(trailers["Co-authored-by"] == nil)
+        #expect(trailers["Source-Dirty"] == nil)
+        let tip = try w.git("rev-parse", "rendered", in: src)
+
+        let second = try publish(w, ["--all"], in: src)
+        #expect(second.stdout.contains("up to date"), "\(second)")
+        #expect(try w.git("rev-list", "--count", "rendered", in: src) == "1")
+        #expect(try w.git("rev-parse", "rendered", in: src) == tip)
+
+        // HEAD, the index and the work tree are as they were.
+        #expect(try w.git("symbolic-ref", "HEAD", in: src) == "refs/heads/main")
+        #expect(try w.git("rev-parse", "HEAD", in: src) == head)
+        #expect(try Data(contentsOf: indexFile) == indexBefore)
+        #expect(try w.git("status", "--porcelain", in: src) == statusBefore)
+        #expect(statusBefore.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: src.appendingPathComponent("rendered").path))
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
+
+        let note = try w.git("notes", "--ref=gitops-weave", "show", "rendered", in: src)
+        #expect(note.contains("source-commit: \(head)"), "\(note)")
+
+        // A source commit that changes nothing rendered: no commit, but the note moves on.
+        try w.write(src, "NOTES.md", "Nothing rendered depends on this file.\n")
+        let newHead = try w.commitAll(src, "Notes")
+        let third = try publish(w, ["--all"], in: src)
+        #expect(third.stdout.contains("up to date"), "\(third)")
+        #expect(third.stdout.contains(String(newHead.prefix(12))), "\(third)")
+        #expect(try w.git("rev-list", "--count", "rendered", in: src) == "1")
+        let newNote = try w.git("notes", "--ref=gitops-weave", "show", "rendered", in: src)
+        #expect(newNote.contains("source-commit: \(newHead)"), "\(newNote)")
+        #expect(!newNote.contains(head))
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
+    }
+
+    @Test("Co-authored-by credits the source commit's author when --author is someone else")
+    func coAuthor() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        try publish(w, ["--all"], in: src)
+        try w.write(src, "environments/dev-minio.yaml",
+                    try String(contentsOf: src.appendingPathComponent("environments/dev-minio.yaml"), encoding: .utf8)
+                        .replacingOccurrences(of: "cacheMaxSize: 8Gi", with: "cacheMaxSize: 7Gi"))
+        try w.commitAll(src, "dev: smaller cache")
+        try publish(w, ["--all", "--author", "Release Bot <bot@example.com>"], in: src)
+        #expect(try w.git("log", "-1", "--format=%an <%ae>", "rendered", in: src) == "Release Bot <bot@example.com>")
+        #expect(try w.trailer("Co-authored-by", of: "rendered", in: src) == ["Source Author <source@example.com>"])
+        // The first commit, by the source's author, credits nobody.
+        #expect(try w.trailer("Co-authored-by", of: "rendered~1", in: src).isEmpty)
+    }
+
+    // MARK: 2. Changes
+
+    @Test("a change touches one folder; a removed environment's folder goes; other files stay; named environments alone")
+    func changes() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        try publish(w, ["--all"], in: src)
+
+        // One environment's file changes.
+        let devFile = src.appendingPathComponent("environments/dev-minio.yaml")
+        try w.write(src, "environments/dev-minio.yaml",
+                    try String(contentsOf: devFile, encoding: .utf8).replacingOccurrences(of: "cacheMaxSize: 8Gi", with: "cacheMaxSize: 7Gi"))
+        try w.commitAll(src, "dev: smaller cache")
+        let out = try publish(w, ["--all"], in: src)
+        #expect(out.stdout.contains("dev-minio: changed"), "\(out)")
+        #expect(try w.git("rev-list", "--count", "rendered", in: src) == "2")
+        let stat = try w.git("diff", "--stat", "rendered~1", "rendered", in: src)
+        let changed = try w.gitLines("diff", "--name-only", "rendered~1", "rendered", in: src)
+        #expect(!changed.isEmpty)
+        #expect(changed.allSatisfy { $0.hasPrefix("dev-minio/") }, "\(stat)")
+        #expect(changed.contains("dev-minio/\(Self.chiFile)"), "\(stat)")
+        #expect(try w.git("show", "rendered:dev-minio/\(Self.chiFile)", in: src).contains("<max_size>7Gi</max_size>"))
+        let message = try w.git("log", "-1", "--format=%B", "rendered", in: src)
+        #expect(message.hasPrefix("Render dev-minio from "), "\(message)")
+        #expect(message.contains("  ~ ClickHouseInstallation/wandb (namespace clickhouse)"), "\(message)")
+        #expect(try w.trailer("Environments", of: "rendered", in: src) == ["dev-minio"])
+
+        // Files outside the environment folders, committed by someone else.
+        try w.commitOnto("rendered", in: src, files: [
+            "README.md": "# Rendered manifests\n",
+            ".github/workflows/check.yaml": "on: push\njobs: {}\n",
+        ], message: "Add a README and a workflow")
+        let readme = try w.git("rev-parse", "rendered:README.md", in: src)
+        let workflow = try w.git("rev-parse", "rendered:.github/workflows/check.yaml", in: src)
+
+        // An environment removed from the source.
+        try w.git("rm", "-q", "environments/staging-gcs.yaml", in: src)
+        try w.commitAll(src, "No more staging")
+        let removed = try publish(w, ["--all"], in: src)
+        #expect(removed.stdout.contains("staging-gcs: removed"), "\(removed)")
+        #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: src)
+                == [".github", "README.md", "dev-minio", "prod-aws", "prod-openshift-minio"])
+        #expect(try w.gitLines("diff", "--name-only", "rendered~1", "rendered", in: src).allSatisfy { $0.hasPrefix("staging-gcs/") })
+        #expect(try w.git("rev-parse", "rendered:README.md", in: src) == readme)
+        #expect(try w.git("rev-parse", "rendered:.github/workflows/check.yaml", in: src) == workflow)
+        #expect(try w.git("log", "-1", "--format=%B", "rendered", in: src).contains("staging-gcs: removed (no longer in the source)"))
+
+        // Two environments change in the source; only one is published.
+        let prodBefore = try w.git("rev-parse", "rendered:prod-aws", in: src)
+        let prodFile = src.appendingPathComponent("environments/prod-aws.yaml")
+        try w.write(src, "environments/prod-aws.yaml",
+                    try String(contentsOf: prodFile, encoding: .utf8).replacingOccurrences(of: "cacheMaxSize: 160Gi", with: "cacheMaxSize: 150Gi"))
+        try w.write(src, "environments/dev-minio.yaml",
+                    try String(contentsOf: devFile, encoding: .utf8).replacingOccurrences(of: "cacheMaxSize: 7Gi", with: "cacheMaxSize: 6Gi"))
+        try w.commitAll(src, "Both caches")
+        let some = try publish(w, ["dev-minio"], in: src)
+        #expect(some.stdout.contains("dev-minio: changed"), "\(some)")
+        #expect(!some.stdout.contains("prod-aws"), "\(some)")
+        #expect(try w.gitLines("diff", "--name-only", "rendered~1", "rendered", in: src).allSatisfy { $0.hasPrefix("dev-minio/") })
+        #expect(try w.git("rev-parse", "rendered:prod-aws", in: src) == prodBefore)
+        #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: src)
+                == [".github", "README.md", "dev-minio", "prod-aws", "prod-openshift-minio"])
+        #expect(try w.git("rev-parse", "rendered:README.md", in: src) == readme)
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
+    }
+
+    // MARK: 3. A dirty source
+
+    @Test("a dirty source is refused unless --allow-dirty, and then the commit says so")
+    func dirtySource() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        let devFile = src.appendingPathComponent("environments/dev-minio.yaml")
+        try w.write(src, "environments/dev-minio.yaml",
+                    try String(contentsOf: devFile, encoding: .utf8).replacingOccurrences(of: "cacheMaxSize: 8Gi", with: "cacheMaxSize: 7Gi"))
+
+        let refused = try w.weave(["publish", "--all"], in: src)
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.stderr.contains("uncommitted changes"), "\(refused)")
+        #expect(refused.stderr.contains("--allow-dirty"), "\(refused)")
+        #expect(try !w.exists("refs/heads/rendered", in: src))
+
+        // An untracked file alone is enough.
+        try w.git("checkout", "-q", "--", "environments/dev-minio.yaml", in: src)
+        try w.write(src, "scratch.txt", "notes\n")
+        let untracked = try w.weave(["publish", "--all"], in: src)
+        #expect(untracked.status == 1, "\(untracked)")
+        #expect(try !w.exists("refs/heads/rendered", in: src))
+
+        try w.write(src, "environments/dev-minio.yaml",
+                    try String(contentsOf: devFile, encoding: .utf8).replacingOccurrences(of: "cacheMaxSize: 8Gi", with: "cacheMaxSize: 7Gi"))
+        let allowed = try publish(w, ["--all", "--allow-dirty"], in: src)
+        #expect(allowed.stdout.contains("committed "), "\(allowed)")
+        #expect(try w.trailer("Source-Dirty", of: "rendered", in: src) == ["true"])
+        #expect(try w.git("log", "-1", "--format=%s", "rendered", in: src).hasSuffix("(uncommitted changes)"))
+        // What was rendered is the work tree, uncommitted edit included.
+        #expect(try w.git("show", "rendered:dev-minio/\(Self.chiFile)", in: src).contains("<max_size>7Gi</max_size>"))
+        #expect(try w.git("notes", "--ref=gitops-weave", "show", "rendered", in: src).contains("source-dirty: true"))
+        // The work tree is still dirty, exactly as before.
+        #expect(try w.gitLines("status", "--porcelain", in: src).sorted() == [" M environments/dev-minio.yaml", "?? scratch.txt"])
+    }
+
+    // MARK: 4. What a consumer sees
+
+    /// The identity of each Kubernetes object in a manifest file, read as Argo CD's
+    /// directory source would: every YAML document must be an object with apiVersion,
+    /// kind and metadata.name. gitops-weave writes block-style YAML, so top-level keys and
+    /// the keys directly under `metadata:` are read by indentation.
+    static func objects(inManifest text: String, file: String) throws -> [String] {
+        if file.hasSuffix(".json") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(file)")
+            let metadata = object["metadata"] as? [String: Any]
+            let name = try #require(metadata?["name"] as? String, "\(file): no metadata.name")
+            return ["\(try #require(object["apiVersion"] as? String))/\(try #require(object["kind"] as? String))/\(metadata?["namespace"] as? String ?? "")/\(name)"]
+        }
+        var documents: [[String]] = [[]]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line == "---" { documents.append([]) } else { documents[documents.count - 1].append(line) }
+        }
+        func unquote(_ s: Substring) -> String {
+            let t = s.trimmingCharacters(in: .whitespaces)
+            return t.count >= 2 && (t.hasPrefix("\"") || t.hasPrefix("'")) ? String(t.dropFirst().dropLast()) : t
+        }
+        var identities: [String] = []
+        for document in documents where document.contains(where: { !$0.isEmpty && !$0.hasPrefix("#") }) {
+            var top: [String: String] = [:], metadata: [String: String] = [:]
+            var inMetadata = false
+            for line in document where !line.hasPrefix("#") && !line.isEmpty {
+                if !line.hasPrefix(" "), let colon = line.firstIndex(of: ":") {
+                    let key = String(line[..<colon])
+                    top[key] = unquote(line[line.index(after: colon)...])
+                    inMetadata = key == "metadata"
+                } else if inMetadata, line.hasPrefix("  "), !line.hasPrefix("   "), let colon = line.firstIndex(of: ":") {
+                    metadata[String(line.dropFirst(2)[..<colon])] = unquote(line[line.index(after: colon)...])
+                }
+            }
+            let apiVersion = try #require(top["apiVersion"].flatMap { $0.isEmpty ? nil : $0 }, "\(file): no apiVersion")
+            let kind = try #require(top["kind"].flatMap { $0.isEmpty ? nil : $0 }, "\(file): no kind")
+            let name = try #require(metadata["name"].flatMap { $0.isEmpty ? nil : $0 }, "\(file): no metadata.name")
+            let group = apiVersion.contains("/") ? String(apiVersion.split(separator: "/")[0]) : ""
+            identities.append("\(group)/\(kind)/\(metadata["namespace"] ?? "")/\(name)")
+        }
+        return identities
+    }
+
+    @Test("a clone of `rendered` reads as Argo CD reads it: manifests only, every one an object, no duplicates")
+    func consumerView() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        try publish(w, ["--all"], in: src)
+        try w.git("clone", "-q", "--branch", "rendered", src.path, w.url("clone").path, in: w.root)
+        let clone = w.url("clone")
+        let fm = FileManager.default
+        #expect(try fm.contentsOfDirectory(atPath: clone.path).filter { $0 != ".git" }.sorted() == Self.environments)
+        for env in Self.environments {
+            let dir = clone.appendingPathComponent(env)
+            let files = try fm.contentsOfDirectory(atPath: dir.path).sorted()
+            let manifests = files.filter { [".yaml", ".yml", ".json"].contains { ext in $0.hasSuffix(ext) } }
+            // render-info.txt is there for people, and no consumer reads it.
+            #expect(files.filter { !manifests.contains($0) } == ["render-info.txt"], "\(env): \(files)")
+            #expect(manifests.contains("kustomization.yaml"))
+            var identities: [String] = []
+            for file in manifests where file != "kustomization.yaml" {
+                identities += try Self.objects(inManifest: String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8), file: "\(env)/\(file)")
+            }
+            #expect(identities.count >= 8, "\(env): \(identities)")
+            #expect(Set(identities).count == identities.count, "\(env): duplicate identities in \(identities)")
+            // kustomization.yaml lists exactly the resource files.
+            let kustomization = try String(contentsOf: dir.appendingPathComponent("kustomization.yaml"), encoding: .utf8)
+            let listed = kustomization.split(separator: "\n").filter { $0.hasPrefix("- ") }.map { String($0.dropFirst(2)) }
+            #expect(listed.sorted() == manifests.filter { $0 != "kustomization.yaml" }.sorted(), "\(env)")
+        }
+    }
+
+    @Test("kubectl kustomize builds every environment folder of a clone",
+          .enabled(if: Tool.hasKubectl, "kubectl is not installed"))
+    func consumerKustomize() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        try publish(w, ["--all"], in: src)
+        try w.git("clone", "-q", "--branch", "rendered", src.path, w.url("clone").path, in: w.root)
+        for env in Self.environments {
+            let out = try w.run(Tool.kubectl!, ["kustomize", w.url("clone/\(env)").path], in: w.root)
+            #expect(out.status == 0, "\(env): \(out)")
+            #expect(out.stdout.contains("kind: ClickHouseInstallation"), "\(env)")
+        }
+    }
+
+    // MARK: 5. Branch layout
+
+    @Test("--layout branch: one branch env/<name> per environment with files at the root; a removed environment's branch is deleted")
+    func branchLayout() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        let out = try publish(w, ["--all", "--layout", "branch"], in: src)
+        #expect(out.stdout.components(separatedBy: "committed ").count - 1 == 4, "\(out)")
+        #expect(try w.gitLines("for-each-ref", "--format=%(refname)", "refs/heads/env/", in: src)
+                == Self.environments.map { "refs/heads/env/\($0)" })
+        #expect(try !w.exists("refs/heads/rendered", in: src))
+        for env in Self.environments {
+            let entries = try w.gitLines("ls-tree", "env/\(env)", in: src)
+            #expect(entries.allSatisfy { $0.contains(" blob ") }, "\(env): \(entries)")
+            let names = try w.gitLines("ls-tree", "--name-only", "env/\(env)", in: src)
+            #expect(names.contains("kustomization.yaml") && names.contains("render-info.txt") && names.contains(Self.chiFile), "\(names)")
+            #expect(try w.git("rev-list", "--count", "env/\(env)", in: src) == "1")
+            #expect(try w.trailer("Environments", of: "env/\(env)", in: src) == [env])
+        }
+        let tips = try w.gitLines("for-each-ref", "--format=%(objectname)", "refs/heads/env/", in: src)
+
+        try w.git("rm", "-q", "environments/staging-gcs.yaml", in: src)
+        try w.commitAll(src, "No more staging")
+        let removed = try publish(w, ["--all", "--layout", "branch"], in: src)
+        #expect(removed.stdout.contains("staging-gcs: removed"), "\(removed)")
+        #expect(try w.gitLines("for-each-ref", "--format=%(refname)", "refs/heads/env/", in: src)
+                == ["refs/heads/env/dev-minio", "refs/heads/env/prod-aws", "refs/heads/env/prod-openshift-minio"])
+        // The others did not change, so their branches did not move.
+        #expect(try w.gitLines("for-each-ref", "--format=%(objectname)", "refs/heads/env/", in: src) == Array(tips.prefix(3)))
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
+    }
+
+    // MARK: 6. Pushing
+
+    @Test("push to a bare repository: --repo file:// and --push --remote NAME")
+    func pushFileURL() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        let bare = try w.initRepository("remote.git", bare: true)
+        let viaURL = try publish(w, ["--all", "--repo", "file://\(bare.path)"], in: src)
+        #expect(viaURL.stdout.contains("committed "), "\(viaURL)")
+        #expect(try w.git("rev-list", "--count", "rendered", in: bare) == "1")
+        #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: bare) == Self.environments)
+        #expect(try w.trailer("Source-Commit", of: "rendered", in: bare) == [try w.git("rev-parse", "HEAD", in: src)])
+        // Nothing was committed to the source repository itself.
+        #expect(try !w.exists("refs/heads/rendered", in: src))
+        let again = try publish(w, ["--all", "--repo", "file://\(bare.path)"], in: src)
+        #expect(again.stdout.contains("up to date"), "\(again)")
+        #expect(try w.git("rev-list", "--count", "rendered", in: bare) == "1")
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: bare).status == 0)
+
+        // A configured remote, by name.
+        let mirror = try w.initRepository("mirror.git", bare: true)
+        try w.git("remote", "add", "mirror", mirror.path, in: src)
+        let named = try publish(w, ["--all", "--push", "--remote", "mirror"], in: src)
+        #expect(named.stdout.contains("committed "), "\(named)")
+        #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: mirror) == Self.environments)
+        #expect(try w.git("rev-parse", "rendered", in: mirror) == (try w.git("rev-parse", "rendered", in: src)))
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: mirror).status == 0)
+    }
+
+    @Test("push to a git daemon on 127.0.0.1 (git://)")
+    func pushGitDaemon() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        let served = w.url("served")
+        let bare = try w.initRepository("served/repo.git", bare: true)
+        let daemon = try GitDaemon(world: w, base: served)
+        defer { daemon.stop() }
+        let out = try publish(w, ["--all", "--repo", daemon.url("repo.git")], in: src)
+        #expect(out.stdout.contains("committed "), "\(out)")
+        let tip = try w.git("rev-parse", "rendered", in: bare)
+        #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: bare) == Self.environments)
+        #expect(try w.git("ls-remote", daemon.url("repo.git"), "refs/heads/rendered", in: w.root).hasPrefix(tip))
+        let again = try publish(w, ["--all", "--repo", daemon.url("repo.git")], in: src)
+        #expect(again.stdout.contains("up to date"), "\(again)")
+        #expect(try w.git("rev-parse", "rendered", in: bare) == tip)
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: bare).status == 0)
+    }
+
+    enum Transport: String, CaseIterable, CustomTestStringConvertible {
+        case file, daemon
+        var testDescription: String { rawValue }
+    }
+
+    @Test("a push rejected because someone pushed first is retried on top of their commit", arguments: Transport.allCases)
+    func rejectedPushRetried(transport: Transport) throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        let bare = try w.initRepository("served/repo.git", bare: true)
+        var daemon: GitDaemon?
+        defer { daemon?.stop() }
+        let remoteURL: String
+        switch transport {
+        case .file:
+            remoteURL = bare.path
+        case .daemon:
+            daemon = try GitDaemon(world: w, base: w.url("served"))
+            remoteURL = daemon!.url("repo.git")
+        }
+        try w.git("remote", "add", "origin", remoteURL, in: src)
+        try publish(w, ["--all", "--push"], in: src)
+
+        try w.write(src, "environments/dev-minio.yaml",
+                    try String(contentsOf: src.appendingPathComponent("environments/dev-minio.yaml"), encoding: .utf8)
+                        .replacingOccurrences(of: "cacheMaxSize: 8Gi", with: "cacheMaxSize: 7Gi"))
+        let sourceHead = try w.commitAll(src, "dev: smaller cache")
+
+        let pause = w.url("pause").path
+        let publisher = try w.startWeave(["publish", "--all", "--push", "--format", "json"], in: src,
+                                         environment: ["GITOPS_WEAVE_TEST_PAUSE_BEFORE_PUSH": pause])
+        var waiting = false
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, publisher.process.isRunning {
+            if FileManager.default.fileExists(atPath: pause + ".waiting") { waiting = true; break }
+            usleep(10_000)
+        }
+        guard waiting else {
+            Issue.record("publish never reached the push: \(publisher.wait())")
+            return
+        }
+
+        // Meanwhile, someone else pushes to the branch.
+        let other = w.url("other")
+        try w.git("clone", "-q", "--branch", "rendered", remoteURL, other.path, in: w.root)
+        try w.git("config", "user.name", "Someone Else", in: other)
+        try w.git("config", "user.email", "else@example.com", in: other)
+        try w.write(other, "README.md", "# Rendered manifests\n")
+        try w.commitAll(other, "Add a README")
+        try w.git("push", "-q", "origin", "rendered", in: other)
+        let theirs = try w.git("rev-parse", "HEAD", in: other)
+
+        FileManager.default.createFile(atPath: pause, contents: nil)
+        let out = publisher.wait()
+        try #require(out.status == 0, "\(out)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect((report["retries"] as? Int ?? 0) >= 1, "\(out.stdout)")
+
+        // Both landed, one after the other.
+        let files = try w.gitLines("ls-tree", "-r", "--name-only", "rendered", in: bare)
+        #expect(files.contains("README.md"))
+        #expect(Set(files.compactMap { $0.split(separator: "/").count == 2 ? String($0.split(separator: "/")[0]) : nil }) == Set(Self.environments))
+        #expect(try w.git("show", "rendered:dev-minio/\(Self.chiFile)", in: bare).contains("<max_size>7Gi</max_size>"))
+        #expect(try w.git("rev-parse", "rendered~1", in: bare) == theirs)
+        #expect(try w.trailer("Source-Commit", of: "rendered", in: bare) == [sourceHead])
+        #expect(try w.gitLines("rev-list", "--merges", "rendered", in: bare).isEmpty)
+        #expect(try w.gitLines("log", "--first-parent", "--format=%H", "rendered", in: bare)
+                == (try w.gitLines("rev-list", "rendered", in: bare)))
+        #expect(try w.git("rev-list", "--count", "rendered", in: bare) == "3")
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: bare).status == 0)
+    }
+
+    // MARK: 7. Concurrency
+
+    /// Starts `gitops-weave publish e<i> <extra>` for i in 1...n at once; returns their outputs.
+    func race(_ w: World, _ src: URL, count: Int, extra: [String]) throws -> [Output] {
+        let running = try (1...count).map { try w.startWeave(["publish", "e\($0)"] + extra, in: src) }
+        return running.map { $0.wait() }
+    }
+
+    /// Every environment landed with exactly one commit each, and the history is a line.
+    func expectEveryPublisherLanded(_ w: World, in repo: URL, count: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let expected = (1...count).map { "e\($0)" }
+        #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: repo).sorted() == expected.sorted(), sourceLocation: sourceLocation)
+        #expect(try w.git("rev-list", "--count", "rendered", in: repo) == "\(count)", sourceLocation: sourceLocation)
+        let perCommit = try w.gitLines("log", "--format=%(trailers:key=Environments,valueonly,unfold)", "rendered", in: repo)
+            .filter { !$0.isEmpty }
+        #expect(perCommit.sorted() == expected.sorted(), "each publisher makes one commit of its own", sourceLocation: sourceLocation)
+        #expect(try w.gitLines("rev-list", "--merges", "rendered", in: repo).isEmpty, sourceLocation: sourceLocation)
+        let fsck = try w.gitOutput(["fsck", "--strict", "--no-progress"], in: repo)
+        #expect(fsck.status == 0, "\(fsck)", sourceLocation: sourceLocation)
+    }
+
+    @Test("20 publishers racing on one branch: every one lands, one commit each")
+    func racingPublishers() throws {
+        let w = try World()
+        let src = try w.generatedSource(environments: 20)
+        let started = Date()
+        let outputs = try race(w, src, count: 20, extra: [])
+        for (i, out) in outputs.enumerated() {
+            #expect(out.status == 0, "publisher e\(i + 1): \(out)")
+            #expect(out.stdout.contains("committed "), "publisher e\(i + 1): \(out)")
+        }
+        print("racing publishers: 20 landed in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+        try expectEveryPublisherLanded(w, in: src, count: 20)
+        #expect(try w.git("status", "--porcelain", in: src).isEmpty)
+    }
+
+    enum PushTarget: String, CaseIterable, CustomTestStringConvertible {
+        case namedRemote, fileURL
+        var testDescription: String { rawValue }
+    }
+
+    @Test("20 publishers racing to push to one bare repository: every one lands", arguments: PushTarget.allCases)
+    func racingPushers(target: PushTarget) throws {
+        let w = try World()
+        let src = try w.generatedSource(environments: 20)
+        let bare = try w.initRepository("remote.git", bare: true)
+        let extra: [String]
+        switch target {
+        case .namedRemote:
+            try w.git("remote", "add", "origin", bare.path, in: src)
+            extra = ["--push", "--remote", "origin"]
+        case .fileURL:
+            extra = ["--repo", "file://\(bare.path)"]
+        }
+        let started = Date()
+        let outputs = try race(w, src, count: 20, extra: extra)
+        let elapsed = Date().timeIntervalSince(started)
+        for (i, out) in outputs.enumerated() {
+            #expect(out.status == 0, "publisher e\(i + 1): \(out)")
+        }
+        print("racing pushers (\(target.rawValue)): \(outputs.filter { $0.status == 0 }.count) of 20 landed in \(String(format: "%.2f", elapsed)) s")
+        try expectEveryPublisherLanded(w, in: bare, count: 20)
+        #expect(elapsed < 60)
+    }
+
+    // MARK: 8. Crashes
+
+    @Test("publish killed at random moments: the branch is the old commit or a complete new one, never broken")
+    func crashes() throws {
+        let w = try World()
+        let count = 12
+        let src = try w.generatedSource(environments: count)
+        // A parameter every environment uses, so every trial changes every folder.
+        try w.write(src, "gitops-weave.yaml", "parameters:\n  value:\n    type: string\n  flavor:\n    type: string\n    default: f0\n")
+        try w.write(src, "layers/app/resources/configmap.yaml", """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: app
+              namespace: default
+            data:
+              value: ${value}
+              flavor: ${flavor}
+
+            """)
+        try w.commitAll(src, "flavor")
+        try publish(w, ["--all"], in: src)
+        let names = (1...count).map { "e\($0)" }.sorted()
+
+        var generator = SeededGenerator(seed: 0x5EED_0F_C4A5)
+        var landed = 0, killedBefore = 0, finished = 0
+        var staleLocks: [String: Int] = [:]
+        let trials = 24
+        let git = src.appendingPathComponent(".git")
+        for trial in 1...trials {
+            let old = try w.git("rev-parse", "rendered", in: src)
+            try w.write(src, "gitops-weave.yaml",
+                        "parameters:\n  value:\n    type: string\n  flavor:\n    type: string\n    default: f\(trial)\n")
+            try w.commitAll(src, "flavor \(trial)")
+            let delay = UInt32.random(in: 0...300, using: &generator)
+            let publisher = try w.startWeave(["publish", "--all"], in: src)
+            usleep(delay * 1_000)
+            if publisher.process.isRunning {
+                kill(publisher.pid, SIGKILL)
+            }
+            let out = publisher.wait()
+            if out.status == 0 && publisher.process.terminationReason == .exit { finished += 1 }
+
+            let now = try w.git("rev-parse", "rendered", in: src)
+            if now == old {
+                killedBefore += 1
+            } else {
+                landed += 1
+                #expect(try w.git("rev-parse", "rendered~1", in: src) == old, "trial \(trial): the new commit builds on the old one")
+                #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: src) == names, "trial \(trial) (delay \(delay) ms)")
+                #expect(try w.git("show", "rendered:e1/configmap_default_app.yaml", in: src).contains("flavor: f\(trial)"))
+            }
+            let fsck = try w.gitOutput(["fsck", "--no-progress"], in: src)
+            #expect(fsck.status == 0, "trial \(trial) (delay \(delay) ms): \(fsck)")
+
+            // A kill can leave a lock file behind; count and report every one, then clear it.
+            for lock in try Self.lockFiles(in: git) {
+                staleLocks[lock, default: 0] += 1
+                print("crash trial \(trial) (killed after \(delay) ms): stale lock \(lock) left behind; removing it")
+                try FileManager.default.removeItem(at: git.appendingPathComponent(lock))
+            }
+        }
+        print("crash trials: \(trials); the branch moved in \(landed), stayed in \(killedBefore); \(finished) runs finished before the kill; stale locks: \(staleLocks.isEmpty ? "none" : staleLocks.map { "\($0.key) ×\($0.value)" }.sorted().joined(separator: ", "))")
+
+        // Afterwards, a publish that is left alone completes and the branch is whole.
+        let out = try publish(w, ["--all"], in: src)
+        #expect(out.stdout.contains("committed ") || out.stdout.contains("up to date"), "\(out)")
+        #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: src) == names)
+        #expect(try w.git("show", "rendered:e1/configmap_default_app.yaml", in: src).contains("flavor: f\(trials)"))
+        #expect(try w.trailer("Source-Commit", of: "rendered", in: src).count == 1)
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
+    }
+
+    /// `*.lock` files under a git directory (relative paths).
+    static func lockFiles(in git: URL) throws -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: git.path) else { return [] }
+        var locks: [String] = []
+        while let path = walker.nextObject() as? String {
+            if path.hasSuffix(".lock") { locks.append(path) }
+        }
+        return locks.sorted()
+    }
+}
