@@ -90,8 +90,18 @@ extension Repository {
         return ObjectID(oid)
     }
 
-    /// Writes a tree of blobs and subtrees whose objects exist (or are pending).
-    func writeTreeBytes(_ entries: [TreeEntry], batch: ObjectBatch) throws -> ObjectID {
-        try batch.write(Self.treeBytes(entries), type: GIT_OBJECT_TREE)
+    /// Writes a tree of blobs and subtrees whose objects exist (or are pending): to the
+    /// in-memory batch when one is attached, else as a loose object.
+    func writeTreeBytes(_ entries: [TreeEntry]) throws -> ObjectID {
+        let bytes = Self.treeBytes(entries)
+        if let batch { return try batch.write(bytes, type: GIT_OBJECT_TREE) }
+        var odb: OpaquePointer?
+        try GitError.check(git_repository_odb(&odb, handle), "open the object database")
+        defer { git_odb_free(odb) }
+        var oid = git_oid()
+        try bytes.withUnsafeBytes { buffer in
+            try GitError.check(git_odb_write(&oid, odb, buffer.baseAddress, buffer.count, GIT_OBJECT_TREE), "write a tree")
+        }
+        return ObjectID(oid)
     }
 }

@@ -34,11 +34,11 @@ extension Repository {
         var ref: OpaquePointer?
         var target = new.raw
         let result: Int32
-        if var old = expected?.raw {
-            result = git_reference_create_matching(&ref, handle, name, &target, 1, &old, message)
-        } else {
-            result = git_reference_create(&ref, handle, name, &target, 0, message)
-        }
+        // An all-zero expected id means "must not exist", checked under the reference's lock.
+        // (git_reference_create without force checks before taking the lock, so two
+        // creators racing can both succeed, the second overwriting the first.)
+        var old = expected?.raw ?? git_oid()
+        result = git_reference_create_matching(&ref, handle, name, &target, 1, &old, message)
         if ref != nil { git_reference_free(ref) }
         try classifyUpdate(result, name: name, expected: expected)
     }
@@ -103,17 +103,38 @@ extension Repository {
     // MARK: Notes
 
     /// Attaches (or replaces) a note on an object, under a notes reference.
+    ///
+    /// The notes commit is written first (and, when new objects are batched in memory,
+    /// flushed to disk), then the notes reference moves by compare-and-swap: a process killed
+    /// at any point never leaves the reference naming an object that is not on disk.
     public func setNote(_ text: String, on object: ObjectID, notesRef: String, author: Signature) throws {
         let sig = try makeSignature(author)
         defer { git_signature_free(sig) }
         var target = object.raw
-        var oid = git_oid()
-        // The notes reference itself can race with another writer; try again a few times.
-        for attempt in 0..<8 {
-            let result = git_note_create(&oid, handle, notesRef, sig, sig, &target, text, 1)
-            if result == 0 { return }
-            if attempt == 7 { try GitError.check(result, "write a note on \(object.short)") }
-            usleep(UInt32(1_000 << attempt))
+        let attempts = 12
+        for attempt in 1...attempts {
+            let parentID = try resolve(notesRef)
+            var parent: OpaquePointer?
+            if var raw = parentID?.raw {
+                try GitError.check(git_commit_lookup(&parent, handle, &raw), "read \(notesRef)")
+            }
+            defer { if parent != nil { git_commit_free(parent) } }
+            var commit = git_oid(), blob = git_oid()
+            try GitError.check(git_note_commit_create(&commit, &blob, handle, parent, sig, sig, &target, text, 1),
+                               "write a note on \(object.short)")
+            if let batch {
+                batch.noteWrite()
+                try batch.flush()
+            }
+            do {
+                try updateReference(notesRef, to: ObjectID(commit), expected: parentID, message: "gitops-weave: note on \(object.short)")
+                return
+            } catch let error as ReferenceUpdateError {
+                // Another writer moved the notes reference (or holds its lock): redo on its tip.
+                if attempt == attempts { throw error }
+                let wait = min(100_000, 1_000 << min(attempt, 7))
+                usleep(UInt32(wait / 2 + Int.random(in: 0...(wait / 2))))
+            }
         }
     }
 

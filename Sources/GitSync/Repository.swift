@@ -6,7 +6,7 @@ public final class Repository {
     let handle: OpaquePointer
     /// The in-memory object store new objects go to, once a publish attached it; one per
     /// repository, since libgit2 cannot detach a backend.
-    private var batch: ObjectBatch?
+    private(set) var batch: ObjectBatch?
 
     func objectBatch() throws -> ObjectBatch {
         if let batch { return batch }

@@ -242,16 +242,6 @@ final class GitWorld {
     func exists(_ ref: String, in repo: URL) throws -> Bool {
         try gitOutput(["rev-parse", "--verify", "-q", ref], in: repo).status == 0
     }
-
-    /// Waits for a file to appear; false on timeout.
-    func waitFor(_ path: String, seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if FileManager.default.fileExists(atPath: path) { return true }
-            usleep(10_000)
-        }
-        return false
-    }
 }
 
 // MARK: - A loopback git daemon
@@ -266,8 +256,12 @@ final class GitDaemon {
     init(world: GitWorld, base: URL) throws {
         self.base = base
         port = try Self.freePort()
-        running = try world.start(Tool.git!, [
-            "daemon", "--reuseaddr", "--base-path=\(base.path)", "--export-all", "--enable=receive-pack",
+        // git-daemon itself, not the `git daemon` wrapper, so that killing it stops it:
+        // processes started from the test runner's threads inherit a signal mask that
+        // blocks SIGTERM, so only SIGKILL (to the daemon itself) is sure to stop it.
+        let execPath = try world.git("--exec-path", in: base)
+        running = try world.start(execPath + "/git-daemon", [
+            "--reuseaddr", "--base-path=\(base.path)", "--export-all", "--enable=receive-pack",
             "--listen=127.0.0.1", "--port=\(port)", base.path,
         ], in: base)
         // Ready when it accepts connections.
@@ -287,7 +281,7 @@ final class GitDaemon {
 
     func stop() {
         if running.process.isRunning {
-            running.process.terminate()
+            kill(running.pid, SIGKILL)
             running.process.waitUntilExit()
         }
     }

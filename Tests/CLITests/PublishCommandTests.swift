@@ -64,6 +64,11 @@ struct PublishCommandTests {
         let note = try w.git("notes", "--ref=gitops-weave", "show", "rendered", in: src)
         #expect(note.contains("source-commit: \(head)"), "\(note)")
 
+        // Everyday publishes (a note, one changed environment) write loose objects, as git
+        // does, rather than one more small pack each time.
+        let packs = { try FileManager.default.contentsOfDirectory(atPath: src.appendingPathComponent(".git/objects/pack").path).filter { $0.hasSuffix(".pack") }.count }
+        let packsAfterFirst = try packs()
+
         // A source commit that changes nothing rendered: no commit, but the note moves on.
         try w.write(src, "NOTES.md", "Nothing rendered depends on this file.\n")
         let newHead = try w.commitAll(src, "Notes")
@@ -75,6 +80,7 @@ struct PublishCommandTests {
         #expect(newNote.contains("source-commit: \(newHead)"), "\(newNote)")
         #expect(!newNote.contains(head))
         #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
+        #expect(try packs() == packsAfterFirst)
     }
 
     @Test("Co-authored-by credits the source commit's author when --author is someone else")
@@ -250,7 +256,7 @@ struct PublishCommandTests {
         for env in Self.environments {
             let dir = clone.appendingPathComponent(env)
             let files = try fm.contentsOfDirectory(atPath: dir.path).sorted()
-            let manifests = files.filter { [".yaml", ".yml", ".json"].contains { ext in $0.hasSuffix(ext) } }
+            let manifests = files.filter { file in [".yaml", ".yml", ".json"].contains { file.hasSuffix($0) } }
             // render-info.txt is there for people, and no consumer reads it.
             #expect(files.filter { !manifests.contains($0) } == ["render-info.txt"], "\(env): \(files)")
             #expect(manifests.contains("kustomization.yaml"))
@@ -327,6 +333,9 @@ struct PublishCommandTests {
         #expect(try w.trailer("Source-Commit", of: "rendered", in: bare) == [try w.git("rev-parse", "HEAD", in: src)])
         // Nothing was committed to the source repository itself.
         #expect(try !w.exists("refs/heads/rendered", in: src))
+        // The notes travel with the branch: the remote knows the last processed source.
+        let head = try w.git("rev-parse", "HEAD", in: src)
+        #expect(try w.git("notes", "--ref=gitops-weave", "show", "rendered", in: bare).contains("source-commit: \(head)"))
         let again = try publish(w, ["--all", "--repo", "file://\(bare.path)"], in: src)
         #expect(again.stdout.contains("up to date"), "\(again)")
         #expect(try w.git("rev-list", "--count", "rendered", in: bare) == "1")
@@ -392,6 +401,13 @@ struct PublishCommandTests {
         let pause = w.url("pause").path
         let publisher = try w.startWeave(["publish", "--all", "--push", "--format", "json"], in: src,
                                          environment: ["GITOPS_WEAVE_TEST_PAUSE_BEFORE_PUSH": pause])
+        // Should the test fail half-way, the paused publisher does not outlive it.
+        defer {
+            if publisher.process.isRunning {
+                kill(publisher.pid, SIGKILL)
+                publisher.process.waitUntilExit()
+            }
+        }
         var waiting = false
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, publisher.process.isRunning {
@@ -431,6 +447,9 @@ struct PublishCommandTests {
                 == (try w.gitLines("rev-list", "rendered", in: bare)))
         #expect(try w.git("rev-list", "--count", "rendered", in: bare) == "3")
         #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: bare).status == 0)
+        // The local branch mirrors what landed.
+        #expect(try w.git("rev-parse", "rendered", in: src) == (try w.git("rev-parse", "rendered", in: bare)))
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
     }
 
     // MARK: 7. Concurrency
@@ -495,6 +514,11 @@ struct PublishCommandTests {
         }
         print("racing pushers (\(target.rawValue)): \(outputs.filter { $0.status == 0 }.count) of 20 landed in \(String(format: "%.2f", elapsed)) s")
         try expectEveryPublisherLanded(w, in: bare, count: 20)
+        if target == .namedRemote {
+            // The source repository's own branch mirrors the remote's final tip (no publisher
+            // moved it backwards).
+            #expect(try w.git("rev-parse", "rendered", in: src) == (try w.git("rev-parse", "rendered", in: bare)))
+        }
         #expect(elapsed < 60)
     }
 
@@ -503,7 +527,9 @@ struct PublishCommandTests {
     @Test("publish killed at random moments: the branch is the old commit or a complete new one, never broken")
     func crashes() throws {
         let w = try World()
-        let count = 12
+        // Enough environments that a publish takes a good part of the 0–300 ms window, so
+        // kills land during rendering, object writing, the branch update and the note.
+        let count = 150
         let src = try w.generatedSource(environments: count)
         // A parameter every environment uses, so every trial changes every folder.
         try w.write(src, "gitops-weave.yaml", "parameters:\n  value:\n    type: string\n  flavor:\n    type: string\n    default: f0\n")
@@ -569,6 +595,28 @@ struct PublishCommandTests {
         #expect(try w.git("show", "rendered:e1/configmap_default_app.yaml", in: src).contains("flavor: f\(trials)"))
         #expect(try w.trailer("Source-Commit", of: "rendered", in: src).count == 1)
         #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
+    }
+
+    @Test("a stale branch lock (left by a killed writer) fails the publish with the lock file's name, and nothing moves")
+    func staleLock() throws {
+        let w = try World()
+        let src = try w.generatedSource(environments: 2)
+        try publish(w, ["--all"], in: src)
+        let tip = try w.git("rev-parse", "rendered", in: src)
+        try w.write(src, "environments/e1.yaml", "layers: [app]\nparameters:\n  value: changed\n")
+        try w.commitAll(src, "e1 changes")
+        let lock = src.appendingPathComponent(".git/refs/heads/rendered.lock")
+        FileManager.default.createFile(atPath: lock.path, contents: nil)
+        let started = Date()
+        let out = try w.weave(["publish", "--all"], in: src)
+        #expect(out.status == 1, "\(out)")
+        #expect(out.stderr.contains("rendered.lock"), "\(out)")
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(try w.git("rev-parse", "rendered", in: src) == tip)
+        try FileManager.default.removeItem(at: lock)
+        let retried = try publish(w, ["--all"], in: src)
+        #expect(retried.stdout.contains("e1: changed"), "\(retried)")
+        #expect(try w.git("rev-parse", "rendered~1", in: src) == tip)
     }
 
     /// `*.lock` files under a git directory (relative paths).

@@ -42,7 +42,9 @@ public final class Publisher {
         /// Push to this remote (a name or URL) after committing; retried on rejection.
         public var pushTo: String?
         public var credentials = Credentials.fromEnvironment()
-        public var maxAttempts = 12
+        // Enough for a few dozen publishers racing on one branch: each retry waits a little
+        // longer (up to ~0.13 s), so this bounds a run that keeps losing to about 4 s.
+        public var maxAttempts = 30
 
         public init(author: Signature, source: Source, environmentsInSource: Set<String>) {
             self.author = author
@@ -80,15 +82,23 @@ public final class Publisher {
 
     public func publish(_ environments: [RenderedEnvironment], options: Options) throws -> Result {
         try refuseCheckedOutTargets(options)
-        batch = try repository.objectBatch()
         let prepared = environments.map(prepare)
+        // Many new objects (a first publish, a change to every environment) go through an
+        // in-memory store and land as one pack; a few are written loose, as git does, so
+        // that everyday publishes do not pile up small packs.
+        let newFiles = prepared.filter { !repository.hasObject($0.tree) }.reduce(0) { $0 + $1.files.count }
+        // Once attached (by an earlier publish on this repository) the store receives every
+        // write, so it must then always be flushed.
+        if newFiles > Self.packThreshold || repository.batch != nil { batch = try repository.objectBatch() }
         switch options.layout {
         case .directory: return try publishDirectory(prepared, options)
         case .branch: return try publishBranches(prepared, options)
         }
     }
 
-    private var batch: ObjectBatch!
+    private var batch: ObjectBatch?
+    /// More new files than this are written through an in-memory pack.
+    static let packThreshold = 256
 
     // MARK: Environment trees
 
@@ -122,15 +132,15 @@ public final class Publisher {
                                    files: files, contents: contents, resourceNames: names)
     }
 
-    /// Writes an environment's blobs and tree (to the in-memory batch).
+    /// Writes an environment's blobs and tree (to the in-memory batch, when there is one).
     func materialize(_ env: PreparedEnvironment) throws {
         guard !repository.hasObject(env.tree) else { return }
         for (id, data) in env.contents where !repository.hasObject(id) {
             let written = try repository.writeBlob(data)
-            batch.noteWrite()
+            batch?.noteWrite()
             precondition(written == id, "blob id mismatch")
         }
-        let written = try repository.writeTreeBytes(env.entries, batch: batch)
+        let written = try repository.writeTreeBytes(env.entries)
         precondition(written == env.tree, "tree id mismatch")
     }
 
@@ -214,7 +224,7 @@ public final class Publisher {
             let tree = try repository.writeTree(entries, keepingOthersFrom: rootTree, removing: removed)
             let message = CommitMessage(changes: changes, options: options).text
             let commit = try repository.createCommit(tree: tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
-            batch.noteWrite()
+            batch?.noteWrite()
             if try land(commit, on: ref, replacing: tip, options, attempt: attempt) {
                 try recordSource(on: commit, options)
                 return Result(commits: [(ref, commit)], changes: changes, retries: retries)
@@ -244,7 +254,7 @@ public final class Publisher {
                 try materialize(env)
                 let message = CommitMessage(changes: [change], options: options).text
                 let commit = try repository.createCommit(tree: env.tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
-                batch.noteWrite()
+                batch?.noteWrite()
                 if try land(commit, on: ref, replacing: tip, options, attempt: attempt) {
                     try recordSource(on: commit, options)
                     commits.append((ref, commit))
@@ -293,16 +303,18 @@ public final class Publisher {
     /// work must be redone on their commit.
     func land(_ commit: ObjectID, on ref: String, replacing tip: ObjectID?, _ options: Options, attempt: Int) throws -> Bool {
         // Objects reach the disk before the reference that makes them reachable.
-        try batch.flush()
+        try batch?.flush()
         do {
             if options.pushTo != nil {
-                // The local branch mirrors what is pushed; it may lag the remote, so the
-                // compare-and-swap is against its own current value.
-                try repository.updateReference(ref, to: commit, expected: try repository.resolve(ref), message: "gitops-weave publish")
                 if attempt == 1 { TestHooks.pauseBeforePush() }
                 // Push the commit itself, not the local branch: another publisher sharing this
                 // repository may have moved the branch since, and its commit is not ours to push.
                 try repository.push(options.pushTo!, refspecs: ["\(commit.hex):\(ref)"], credentials: options.credentials)
+                // The local branch then mirrors what was pushed. It is a copy, not the
+                // target: a concurrent publisher sharing this repository may have moved it
+                // further already, and losing that race must not make this run redo a push
+                // that landed (nor move the mirror backwards).
+                mirror(ref, to: commit)
             } else {
                 try repository.updateReference(ref, to: commit, expected: tip, message: "gitops-weave publish")
             }
@@ -312,9 +324,26 @@ public final class Publisher {
             return false
         } catch ReferenceUpdateError.moved {
             return false
-        } catch ReferenceUpdateError.locked {
+        } catch ReferenceUpdateError.locked where attempt < options.maxAttempts {
+            // On the last attempt the lock error itself is thrown: it names the lock file,
+            // which a killed git process can leave behind ("kept moving" would mislead).
             backoff(attempt)
             return false
+        }
+    }
+
+    /// Points the local copy of a pushed branch at `commit`, unless a concurrent publisher
+    /// already moved it past `commit`; best effort.
+    func mirror(_ ref: String, to commit: ObjectID) {
+        for _ in 0..<5 {
+            let current = try? repository.resolve(ref)
+            if let current, current == commit || ((try? repository.isDescendant(current, of: commit)) ?? false) { return }
+            do {
+                try repository.updateReference(ref, to: commit, expected: current, message: "gitops-weave publish (pushed)")
+                return
+            } catch {
+                continue
+            }
         }
     }
 
@@ -341,9 +370,28 @@ public final class Publisher {
         text += "source-repository: \(options.source.repository)\n"
         if options.source.dirty { text += "source-dirty: true\n" }
         text += "rendered-by: gitops-weave \(GitopsWeaveVersion.current)\n"
+        // setNote flushes the batch before it moves the notes reference.
         try repository.setNote(text, on: commit, notesRef: Self.notesReference, author: options.author)
-        batch.noteWrite()
-        try batch.flush()
+        shareNotes(text, on: commit, options)
+    }
+
+    /// Pushes the notes alongside the branch, so the remote knows the last processed source
+    /// too. Best effort: notes are a record, and a publish that landed must not fail on them.
+    func shareNotes(_ text: String, on commit: ObjectID, _ options: Options) {
+        guard let remote = options.pushTo else { return }
+        let ref = Self.notesReference
+        for _ in 0..<3 {
+            do {
+                try repository.push(remote, refspecs: ["\(ref):\(ref)"], credentials: options.credentials)
+                return
+            } catch is PushError {
+                // Another publisher's notes landed first: start from theirs, add ours again.
+                guard (try? repository.fetch(remote, refspecs: ["+\(ref):\(ref)"], credentials: options.credentials)) != nil,
+                      (try? repository.setNote(text, on: commit, notesRef: ref, author: options.author)) != nil else { return }
+            } catch {
+                return
+            }
+        }
     }
 
     /// Writing to a branch the work tree has checked out would leave the checkout behind.
