@@ -74,12 +74,15 @@ extension Repository {
         return try body(remote!)
     }
 
-    /// The URL of a configured remote, or nil.
+    /// The URL of a configured remote, or nil. Read from the configuration rather than with
+    /// git_remote_lookup, which in libgit2 1.5 leaks regex match data on every call.
     public func remoteURL(_ name: String) -> String? {
-        var remote: OpaquePointer?
-        guard git_remote_lookup(&remote, handle, name) == 0 else { return nil }
-        defer { git_remote_free(remote) }
-        return git_remote_url(remote).map { String(cString: $0) }
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, handle) == 0 else { return nil }
+        defer { git_config_free(config) }
+        var value: UnsafePointer<CChar>?
+        guard git_config_get_string(&value, config, "remote.\(name).url") == 0, let value else { return nil }
+        return String(cString: value)
     }
 
     /// What a remote's branches point at (like `git ls-remote`), without fetching.
