@@ -17,6 +17,6 @@ struct WeaveBench: ParsableCommand {
             standard output, or as one JSON object with --json. Progress goes to standard \
             error. See bench/README.md for what every figure means.
             """,
-        subcommands: [EngineBenchmark.self, PublishBenchmark.self],
+        subcommands: [EngineBenchmark.self, PublishBenchmark.self, DiffBenchmark.self],
         defaultSubcommand: EngineBenchmark.self)
 }

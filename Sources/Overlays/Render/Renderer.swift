@@ -25,6 +25,19 @@ public final class Renderer: @unchecked Sendable {
         public var failed: Bool { diagnostics.contains { $0.severity == .error } }
     }
 
+    /// Renders environments on every core; results come back in the order of `names`.
+    public func renderAll(_ names: [String]) -> [Outcome] {
+        var results = [Outcome?](repeating: nil, count: names.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: names.count) { i in
+            let outcome = render(named: names[i])
+            lock.lock()
+            results[i] = outcome
+            lock.unlock()
+        }
+        return results.map { $0! }
+    }
+
     /// Renders a named environment.
     public func render(named name: String) -> Outcome {
         do {

@@ -1,0 +1,70 @@
+import Foundation
+import Overlays
+
+/// Environments that do not render; each diagnostic says where and why.
+public struct RenderFailure: Error, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// Renders a source at two revisions and compares them.
+public struct RevisionComparison {
+    public var source: String
+    public var base: String?
+    public var head: String?
+
+    public init(source: String, base: String?, head: String?) {
+        self.source = source
+        self.base = base
+        self.head = head
+    }
+
+    public func diff() throws -> RenderDiff {
+        guard let repo = try Repository.discover(containing: source), let workTree = repo.workTree else {
+            throw Diagnostic.error(at: nil, "\(source) is not in a git work tree, so there are no revisions to compare",
+                                   hint: "run diff inside the source repository")
+        }
+        let subdirectory = Self.relative(source, to: workTree)
+        let baseRevision = try base ?? defaultBase(repo)
+        let before = try render(GitTreeSource(repository: repo, revision: baseRevision, subdirectory: subdirectory))
+        let afterSource: any SourceTree = try head.map { try GitTreeSource(repository: repo, revision: $0, subdirectory: subdirectory) }
+            ?? FileSystemSource(root: source)
+        return RenderDiff(before: before, after: try render(afterSource))
+    }
+
+    func defaultBase(_ repo: Repository) throws -> String {
+        guard let branch = repo.defaultBranch() else {
+            throw Diagnostic.error(at: nil, "cannot tell the default branch: no origin/HEAD, main or master",
+                                   hint: "name the base revision: gitops-weave diff BASE")
+        }
+        guard let headCommit = try repo.headCommitID().flatMap(ObjectID.init(hex:)) else {
+            throw Diagnostic.error(at: nil, "the repository has no commits yet")
+        }
+        return try repo.mergeBase(headCommit, try repo.commitID(branch)).hex
+    }
+
+    /// Every environment's resources; any render error stops the comparison.
+    func render(_ tree: any SourceTree) throws -> [String: [Resource]] {
+        let project = try Project.load(from: tree)
+        let names = try project.environmentNames()
+        let outcomes = Renderer(project: project).renderAll(names)
+        var errors: [Diagnostic] = []
+        var out: [String: [Resource]] = [:]
+        for o in outcomes {
+            errors += o.diagnostics.filter { $0.severity == .error }
+            // Order and sync waves as in the rendered tree, so the diff shows what is committed.
+            out[o.environment.name] = RenderedEnvironment(o, target: project.target, provenance: .init(sourceRevision: nil, sourceDirty: false)).resources
+        }
+        if !errors.isEmpty { throw RenderFailure(diagnostics: errors) }
+        return out
+    }
+
+    /// `dir` relative to `root`, both resolved through symbolic links.
+    static func relative(_ dir: String, to root: String) -> String {
+        let d = URL(fileURLWithPath: dir).resolvingSymlinksInPath().standardizedFileURL.path
+        let r = URL(fileURLWithPath: root).resolvingSymlinksInPath().standardizedFileURL.path
+        let trimmedRoot = r.hasSuffix("/") ? String(r.dropLast()) : r
+        guard d.hasPrefix(trimmedRoot) else { return "" }
+        return String(d.dropFirst(trimmedRoot.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+    }
+}

@@ -1,0 +1,92 @@
+import CGit2
+import Foundation
+import Overlays
+
+/// A source read straight from a commit's tree through libgit2: no checkout, no temporary
+/// clone. `diff` renders the base revision this way.
+public final class GitTreeSource: SourceTree, @unchecked Sendable {
+    let repository: Repository
+    /// The tree of the source root (the directory holding gitops-weave.yaml).
+    let root: ObjectID
+    /// How paths are named in messages: `<revision>:<path>`, as git names them.
+    let label: String
+    private let lock = NSLock()
+    private var trees: [String: [TreeEntry]] = [:]
+
+    /// The source at `revision`, rooted at `subdirectory` of the repository ("" for the top).
+    public init(repository: Repository, revision: String, subdirectory: String) throws {
+        self.repository = repository
+        let commit = try repository.commitID(revision)
+        var tree = try repository.commitInfo(commit).tree
+        for part in subdirectory.split(separator: "/") where !part.isEmpty && part != "." {
+            guard let entry = try repository.treeEntries(tree).first(where: { $0.name == part && $0.kind == .tree }) else {
+                throw Diagnostic.error(at: nil, "\(revision) has no directory \(subdirectory)", hint: "the source root moved; name revisions that hold it")
+            }
+            tree = entry.id
+        }
+        root = tree
+        let prefix = subdirectory.isEmpty || subdirectory == "." ? "" : subdirectory.hasSuffix("/") ? subdirectory : subdirectory + "/"
+        label = "\(revision):\(prefix)"
+    }
+
+    public func displayPath(_ path: String) -> String { label + path }
+
+    func entries(_ directory: String) throws -> [TreeEntry]? {
+        lock.lock(); defer { lock.unlock() }
+        if let cached = trees[directory] { return cached }
+        var tree = root
+        for part in directory.split(separator: "/") where !part.isEmpty && part != "." {
+            guard let entry = try repository.treeEntries(tree).first(where: { $0.name == part }), entry.kind == .tree else { return nil }
+            tree = entry.id
+        }
+        let list = try repository.treeEntries(tree)
+        trees[directory] = list
+        return list
+    }
+
+    public func readFile(_ path: String) throws -> String? {
+        let parent = path.split(separator: "/").dropLast().joined(separator: "/")
+        let name = String(path.split(separator: "/").last ?? "")
+        guard let entry = try entries(parent)?.first(where: { $0.name == name }), entry.kind == .blob else { return nil }
+        let data = try repository.readBlob(entry.id)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Diagnostic.error(at: SourceLocation(file: displayPath(path), line: 1, column: 1), "the file is not UTF-8 text")
+        }
+        return text
+    }
+
+    public func list(_ path: String) throws -> [SourceEntry]? {
+        try entries(path)?.map { SourceEntry(name: $0.name, isDirectory: $0.kind == .tree) }.sorted { $0.name < $1.name }
+    }
+}
+
+extension Repository {
+    /// The commit a revision names (`HEAD~2`, `main`, a sha).
+    public func commitID(_ revision: String) throws -> ObjectID {
+        var object: OpaquePointer?
+        try GitError.check(git_revparse_single(&object, handle, revision + "^{commit}"), "resolve \(revision)")
+        defer { git_object_free(object) }
+        return ObjectID(git_object_id(object).pointee)
+    }
+
+    /// The best common ancestor of two commits.
+    public func mergeBase(_ a: ObjectID, _ b: ObjectID) throws -> ObjectID {
+        var out = git_oid()
+        var x = a.raw, y = b.raw
+        try GitError.check(git_merge_base(&out, handle, &x, &y), "find the merge base of \(a.short) and \(b.short)")
+        return ObjectID(out)
+    }
+
+    /// The repository's default branch: what `origin/HEAD` points at, else `main` or `master`.
+    public func defaultBranch() -> String? {
+        var ref: OpaquePointer?
+        if git_reference_lookup(&ref, handle, "refs/remotes/origin/HEAD") == 0 {
+            defer { git_reference_free(ref) }
+            if let target = git_reference_symbolic_target(ref) { return String(cString: target) }
+        }
+        for candidate in ["refs/heads/main", "refs/heads/master", "refs/remotes/origin/main", "refs/remotes/origin/master"] {
+            if (try? resolve(candidate)) ?? nil != nil { return candidate }
+        }
+        return nil
+    }
+}
