@@ -1,0 +1,110 @@
+import Overlays
+import Testing
+
+@Suite("Semantic diff, unified text and redaction")
+struct DiffTests {
+    @Test("a unified diff with three lines of context, two hunks when changes are far apart")
+    func hunks() {
+        let old = (1...20).map { "line \($0)" }
+        var new = old
+        new[1] = "line 2 changed"
+        new.remove(at: 15)
+        new.append("line 21")
+        let diff = UnifiedDiff(old: old, new: new)
+        #expect(diff.hunks.count == 2)
+        #expect(diff.text() == """
+            @@ -1,5 +1,5 @@
+             line 1
+            -line 2
+            +line 2 changed
+             line 3
+             line 4
+             line 5
+            @@ -13,8 +13,8 @@
+             line 13
+             line 14
+             line 15
+            -line 16
+             line 17
+             line 18
+             line 19
+             line 20
+            +line 21
+
+            """)
+    }
+
+    @Test("added and removed files diff against nothing")
+    func wholeFiles() {
+        #expect(UnifiedDiff(old: [], new: ["a", "b"]).text() == "@@ -0,0 +1,2 @@\n+a\n+b\n")
+        #expect(UnifiedDiff(old: ["a"], new: []).text() == "@@ -1,1 +0,0 @@\n-a\n")
+        #expect(UnifiedDiff(old: ["a"], new: ["a"]).isEmpty)
+    }
+
+    func resources(_ text: String) throws -> [Resource] {
+        try Resource.load(try YAMLParser().parseStream(text, file: "r.yaml"))
+    }
+
+    @Test("key order and formatting are not changes; values are")
+    func semantic() throws {
+        let a = try resources("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: \"1\", b: \"2\"}\n")
+        let b = try resources("kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: x\ndata:\n  b: '2'\n  a: \"1\"\n")
+        #expect(RenderDiff(before: ["e": a], after: ["e": b]).isEmpty)
+        let c = try resources("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: \"1\", b: \"3\"}\n")
+        let diff = RenderDiff(before: ["e": a], after: ["e": c])
+        #expect(diff.environments.map(\.name) == ["e"])
+        #expect(diff.environments[0].resources[0].diff.text().contains("-  b: \"2\"\n+  b: \"3\"\n"))
+        let gone = RenderDiff(before: ["e": a, "old": a], after: ["e": a, "new": a])
+        #expect(gone.environments.map { "\($0.name):\($0.change)" } == ["new:added", "old:removed"])
+    }
+
+    @Test("secret values are replaced by a digest; references to secrets are kept")
+    func redaction() throws {
+        let r = try resources("""
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: s}
+            data: {key: c2VjcmV0}
+            ---
+            apiVersion: example.com/v1
+            kind: Thing
+            metadata: {name: t}
+            spec:
+              password: plain
+              passwordSecret: {name: ref, passwordKey: PASSWORD}
+              env:
+              - {name: API_TOKEN, value: tok}
+              - {name: LOG_LEVEL, value: debug}
+            """)
+        let secret = SecretRedactor.redact(r[0])
+        #expect(secret["data"]?["key"]?.stringValue == SecretRedactor.redacted("c2VjcmV0"))
+        let thing = SecretRedactor.redact(r[1])
+        #expect(thing["spec"]?["password"]?.stringValue?.hasPrefix("<redacted ") == true)
+        #expect(thing["spec"]?["passwordSecret"]?["name"]?.stringValue == "ref")
+        #expect(thing["spec"]?["env"]?.sequence?[0]["value"]?.stringValue?.hasPrefix("<redacted ") == true)
+        #expect(thing["spec"]?["env"]?.sequence?[1]["value"]?.stringValue == "debug")
+        #expect(SecretRedactor.redacted("a") != SecretRedactor.redacted("b"))
+    }
+
+    @Test("field paths select list elements by key and quote keys with dots")
+    func fieldPaths() throws {
+        let node = try YAMLParser().parseDocument("""
+            spec:
+              clusters:
+              - {name: a, layout: {replicasCount: 1}}
+              - {name: b, layout: {replicasCount: 3}}
+              files: {config.d/x.xml: "<x/>"}
+            """, file: "f.yaml")
+        let q = try FieldPathQuery(parsing: "spec.clusters[name=b].layout.replicasCount")
+        #expect((try? q.resolve(in: node).get())?.scalar == .int(3))
+        #expect((try? FieldPathQuery(parsing: "spec.clusters[0].name").resolve(in: node).get())?.stringValue == "a")
+        #expect((try? FieldPathQuery(parsing: "spec.files.\"config.d/x.xml\"").resolve(in: node).get())?.stringValue == "<x/>")
+        if case .failure(let miss) = try FieldPathQuery(parsing: "spec.clusters[name=c].layout").resolve(in: node) {
+            #expect(miss.depth == 2)
+        } else {
+            Issue.record("expected a miss")
+        }
+        #expect(diagnostic { _ = try FieldPathQuery(parsing: "spec..x") }?.message.contains("empty key") == true)
+        #expect(diagnostic { _ = try FieldPathQuery(parsing: "spec[name=x") }?.message.contains("unclosed [") == true)
+    }
+}
