@@ -92,9 +92,10 @@ public struct ParameterSubstitution {
             guard let value = resolve(name, at: node.location) else { return node }
             // The value was set in the environment (or the project's default); the template
             // position is what it replaced.
-            return value.replacing(node)
+            return value.replacing(node, reason: Overridden.parameterPrefix + name)
         }
         var out = ""
+        var interpolated: [(name: String, value: Node)] = []
         for piece in pieces {
             switch piece {
             case .text(let t): out += t
@@ -106,10 +107,20 @@ public struct ParameterSubstitution {
                     continue
                 }
                 out += s.text
+                if !interpolated.contains(where: { $0.name == name }) { interpolated.append((name, value)) }
             }
         }
         var result = node
         result.value = .scalar(.string(out))
+        // The string stays where the template wrote it; it records the values written into it,
+        // each linked to the next, and the last to whatever the template node replaced.
+        var link = node.overrode
+        for (name, value) in interpolated.reversed() {
+            var contributed = value
+            contributed.overrode = link
+            link = Overridden(contributed, reason: Overridden.interpolationPrefix + name)
+        }
+        result.overrode = link
         return result
     }
 

@@ -23,6 +23,10 @@ public enum StackWiring {
         public var replicas: Int
         /// Where the replica count was set: derived values point here.
         public var origin: SourceLocation
+        /// The value the nodes derive from (the replica count, or the cluster's name when the
+        /// count is not written), with its history, and what it is.
+        public var source: Node
+        public var sourceReason: String
 
         public var hosts: [String] {
             (0..<replicas).map { "chk-\(installation)-\(cluster)-0-\($0).\(namespace).svc.cluster.local" }
@@ -36,6 +40,14 @@ public enum StackWiring {
         public var replicas: Int
         public var nameOrigin: SourceLocation
         public var replicasOrigin: SourceLocation
+        /// The values derived ones come from, with their histories, and what each is.
+        public var installationName: Node
+        public var installationReason: String
+        public var portReason: String
+        public var name: Node
+        public var nameReason: String
+        public var replicasSource: Node
+        public var replicasReason: String
 
         public var host: String { "clickhouse-\(installation).\(namespace).svc.cluster.local" }
         public var replicated: Bool { replicas > 1 }
@@ -101,15 +113,43 @@ public enum StackWiring {
 
     public static func keeperEnsemble(_ resource: Resource) throws -> KeeperEnsemble {
         let c = try firstCluster(resource)
+        let source = replicasSource(resource, c)
         return KeeperEnsemble(installation: resource.id.name, namespace: resource.id.namespace ?? "default", cluster: c.name,
-                              replicas: c.replicas, origin: c.replicasNode?.location ?? c.nameNode.location)
+                              replicas: c.replicas, origin: c.replicasNode?.location ?? c.nameNode.location,
+                              source: source.node, sourceReason: source.reason)
     }
 
     public static func clickHouseCluster(_ resource: Resource) throws -> ClickHouseCluster {
         let c = try firstCluster(resource)
+        let replicas = replicasSource(resource, c)
+        let installationName = resource.node["metadata"]?["name"] ?? c.nameNode
         return ClickHouseCluster(installation: resource.id.name, namespace: resource.id.namespace ?? "default", cluster: c.name,
                                  replicas: c.replicas, nameOrigin: c.nameNode.location,
-                                 replicasOrigin: c.replicasNode?.location ?? c.nameNode.location)
+                                 replicasOrigin: c.replicasNode?.location ?? c.nameNode.location,
+                                 installationName: installationName,
+                                 installationReason: derivedReason(resource, "metadata.name", note: resource.id.namespace.map { "namespace \($0)" }),
+                                 portReason: derivedReason(resource, "metadata.name", note: "ClickHouse serves HTTP on \(clickHouseHTTPPort)"),
+                                 name: c.nameNode, nameReason: derivedReason(resource, "spec.configuration.clusters[0].name"),
+                                 replicasSource: replicas.node, replicasReason: replicas.reason)
+    }
+
+    /// What a value derived from a cluster's replica count records as its source: the count,
+    /// or the cluster's name when no count is written (one replica).
+    static func replicasSource(_ resource: Resource, _ c: (name: String, nameNode: Node, replicas: Int, replicasNode: Node?)) -> (node: Node, reason: String) {
+        if let n = c.replicasNode {
+            return (n, derivedReason(resource, "spec.configuration.clusters[0].layout.replicasCount"))
+        }
+        return (c.nameNode, derivedReason(resource, "spec.configuration.clusters[0].name", note: "no layout.replicasCount: 1 replica"))
+    }
+
+    /// `derived from Kind/name path (note)`, as `Overridden.reason` records it.
+    static func derivedReason(_ resource: Resource, _ path: String, note: String? = nil) -> String {
+        Overridden.derivationPrefix + "\(resource.id.kind)/\(resource.id.name) \(path)" + (note.map { " (\($0))" } ?? "")
+    }
+
+    /// A derived node, recording what it derives from.
+    static func derived(_ node: Node, from source: Node, _ reason: String) -> Node {
+        node.replacing(source, reason: reason)
     }
 
     // MARK: Keeper nodes
@@ -149,13 +189,14 @@ public enum StackWiring {
             diagnostics.append(contentsOf: errors)
             return chi
         }
+        let from = { (node: Node) in derived(node, from: ensemble.source, ensemble.sourceReason) }
         let nodes = hosts.map { host -> Node in
             var m = Mapping()
-            m.set("host", .scalar(.string(host), at: ensemble.origin))
-            m.set("port", .scalar(.int(keeperPort), at: ensemble.origin))
-            return Node(.mapping(m), at: ensemble.origin)
+            m.set("host", from(.scalar(.string(host), at: ensemble.origin)))
+            m.set("port", from(.scalar(.int(keeperPort), at: ensemble.origin)))
+            return from(Node(.mapping(m), at: ensemble.origin))
         }
-        return setting(chi, ["spec", "configuration", "zookeeper", "nodes"], to: Node(.sequence(nodes), at: ensemble.origin))
+        return setting(chi, ["spec", "configuration", "zookeeper", "nodes"], to: from(Node(.sequence(nodes), at: ensemble.origin)))
     }
 
     // MARK: WeightsAndBiases
@@ -163,22 +204,25 @@ public enum StackWiring {
     static func wireWandb(_ wandb: Node, cluster: ClickHouseCluster, diagnostics: inout [Diagnostic]) -> Node {
         var node = wandb
         let from = "ClickHouseInstallation/\(cluster.installation)"
-        let derived: [(path: [String], value: Scalar, origin: SourceLocation, why: String)] = {
-            var d: [([String], Scalar, SourceLocation, String)] = [
-                (["global", "clickhouse", "host"], .string(cluster.host), cluster.nameOrigin, "\(from) in namespace \(cluster.namespace) is served at \(cluster.host)"),
-                (["global", "clickhouse", "port"], .int(clickHouseHTTPPort), cluster.nameOrigin, "ClickHouse serves HTTP on \(clickHouseHTTPPort)"),
+        let replicas = (cluster.replicasSource, cluster.replicasReason)
+        let derivedValues: [(path: [String], value: Scalar, origin: SourceLocation, why: String, source: (Node, String))] = {
+            var d: [([String], Scalar, SourceLocation, String, (Node, String))] = [
+                (["global", "clickhouse", "host"], .string(cluster.host), cluster.nameOrigin, "\(from) in namespace \(cluster.namespace) is served at \(cluster.host)",
+                 (cluster.installationName, cluster.installationReason)),
+                (["global", "clickhouse", "port"], .int(clickHouseHTTPPort), cluster.nameOrigin, "ClickHouse serves HTTP on \(clickHouseHTTPPort)",
+                 (cluster.installationName, cluster.portReason)),
                 (["global", "clickhouse", "replicated"], .bool(cluster.replicated), cluster.replicasOrigin,
-                 "\(from) has \(cluster.replicas) replica\(cluster.replicas == 1 ? "" : "s") (\(cluster.replicasOrigin))"),
+                 "\(from) has \(cluster.replicas) replica\(cluster.replicas == 1 ? "" : "s") (\(cluster.replicasOrigin))", replicas),
                 (["weave-trace", "extraEnv", "WF_CLICKHOUSE_REPLICATED"], .string(cluster.replicated ? "true" : "false"), cluster.replicasOrigin,
-                 "\(from) has \(cluster.replicas) replica\(cluster.replicas == 1 ? "" : "s") (\(cluster.replicasOrigin))"),
+                 "\(from) has \(cluster.replicas) replica\(cluster.replicas == 1 ? "" : "s") (\(cluster.replicasOrigin))", replicas),
             ]
             if cluster.replicated {
                 d.append((["weave-trace", "extraEnv", "WF_CLICKHOUSE_REPLICATED_CLUSTER"], .string(cluster.cluster), cluster.nameOrigin,
-                          "the cluster of \(from) is named \"\(cluster.cluster)\" (\(cluster.nameOrigin))"))
+                          "the cluster of \(from) is named \"\(cluster.cluster)\" (\(cluster.nameOrigin))", (cluster.name, cluster.nameReason)))
             }
             return d
         }()
-        for item in derived {
+        for item in derivedValues {
             let path = ["spec", "values"] + item.path
             // Every step above the value must be a mapping (or absent) before one is written there.
             if let depth = (1..<path.count).first(where: { i in
@@ -199,7 +243,7 @@ public enum StackWiring {
                 }
                 continue
             }
-            node = setting(node, path, to: .scalar(item.value, at: item.origin))
+            node = setting(node, path, to: derived(.scalar(item.value, at: item.origin), from: item.source.0, item.source.1))
         }
         // A cluster name written while not replicated must still agree.
         if !cluster.replicated, let written = value(at: ["spec", "values", "weave-trace", "extraEnv", "WF_CLICKHOUSE_REPLICATED_CLUSTER"], in: node),

@@ -73,9 +73,23 @@ public struct Node: Sendable {
     }
 
     /// This value, recorded as having replaced `earlier`.
+    ///
+    /// A value that already records where it came from (a parameter's value and the
+    /// template it filled, say) keeps that record, and `earlier` goes at its end.
     public func replacing(_ earlier: Node) -> Node {
         var copy = self
-        copy.overrode = Overridden(earlier)
+        if let own = overrode, let reason = own.reason {
+            copy.overrode = Overridden(own.node.replacing(earlier), reason: reason)
+        } else {
+            copy.overrode = Overridden(earlier)
+        }
+        return copy
+    }
+
+    /// This value, recorded as having replaced `earlier` for a reason ("parameter bucket").
+    public func replacing(_ earlier: Node, reason: String) -> Node {
+        var copy = self
+        copy.overrode = Overridden(earlier, reason: reason)
         return copy
     }
 
@@ -92,9 +106,34 @@ public struct Node: Sendable {
 }
 
 /// The earlier value a node replaced, boxed so that a node stays small.
+///
+/// `reason` is nil for a plain override (a layer's patch replacing the base's value). Other
+/// links say why the node is what it is:
+///
+/// - `parameter <name>`: the node is the parameter's value (located where the environment,
+///   or the project file's default, set it) and `node` is the template position it filled;
+/// - `interpolated parameter <name>`: the node is a template string with the parameter's
+///   value written into it, and `node` is that value; several parameters chain, and the
+///   last one's `overrode` is what the template replaced;
+/// - `derived from <Kind>/<name> <path>`: the node was derived by the stack wiring, and
+///   `node` is the value it was derived from, with its own history.
 public final class Overridden: Sendable {
     public let node: Node
-    public init(_ node: Node) { self.node = node }
+    public let reason: String?
+
+    public init(_ node: Node) {
+        self.node = node
+        self.reason = nil
+    }
+
+    public init(_ node: Node, reason: String?) {
+        self.node = node
+        self.reason = reason
+    }
+
+    public static let parameterPrefix = "parameter "
+    public static let interpolationPrefix = "interpolated parameter "
+    public static let derivationPrefix = "derived from "
 }
 
 /// An ordered mapping with string keys (Kubernetes objects are JSON: keys are strings).

@@ -1,0 +1,517 @@
+import Foundation
+import OrderedCollections
+
+/// Why one field of a rendered resource has its value: the value, the chain of positions
+/// that set it (newest first), and, for a mapping or list, where each direct child was set.
+///
+/// Pure: it reads only a `Renderer.Outcome` and the provenance its nodes carry
+/// (`Node.location`, `Node.overrode` and the reasons `Overridden` records for parameters
+/// and derived values).
+public struct Explanation: Sendable {
+    /// How one position of the chain contributed to the value.
+    public enum Role: String, Sendable {
+        /// The position that set the value (or, under a derived value, its source).
+        case set
+        /// An earlier value, replaced by the one above it.
+        case overrode
+        /// A value derived by the stack wiring from the positions below it.
+        case derived
+        /// A parameter's value, where the environment (or the project's default) set it.
+        case parameter
+    }
+
+    /// A position in the source, named by the part of the source it belongs to.
+    public struct Position: Sendable, Equatable {
+        public var location: SourceLocation
+        /// `prod` for a file under layers/prod/, `base`, `environment`, `project`; nil for others.
+        public var layer: String?
+        /// How text output names it: `layer prod`, `base`, `environment prod-aws`, `project default`.
+        public var label: String?
+    }
+
+    /// One entry of the chain.
+    public struct Step: Sendable {
+        public var role: Role
+        public var position: Position
+        /// The value this position gave.
+        public var value: Node
+        /// The link's reason, for derived values and parameters.
+        public var reason: String?
+        /// The parameter's name, for `.parameter` steps.
+        public var parameter: String?
+        /// For a parameter that is a whole value: the template position it filled.
+        public var template: Position?
+        /// The template text there (`${bucket}`).
+        public var templateValue: Node?
+        /// Whether a `.parameter` step is itself an earlier value that a newer one replaced.
+        public var replaced = false
+        /// 0 for the value's own history; 1 and more for what a derived value or an
+        /// interpolated string draws on.
+        public var depth: Int
+    }
+
+    /// Where one direct child of a mapping or list was set.
+    public struct Child: Sendable {
+        /// The key, or `[i]` (with ` name=x` when the element has a name) for a list element.
+        public var key: String
+        public var value: Node
+        public var chain: [Step]
+        /// For a mapping or list child: the parts of the source that set values inside it.
+        public var contents: [String]
+    }
+
+    /// Which files belong to which part of a source, as the nodes' locations name them.
+    public struct SourceLayout: Sendable {
+        public var baseDirectory: String
+        public var layersDirectory: String
+        public var environmentFile: String
+        public var environmentName: String
+        public var projectFile: String
+
+        public init(baseDirectory: String, layersDirectory: String, environmentFile: String, environmentName: String, projectFile: String) {
+            self.baseDirectory = baseDirectory
+            self.layersDirectory = layersDirectory
+            self.environmentFile = environmentFile
+            self.environmentName = environmentName
+            self.projectFile = projectFile
+        }
+
+        /// The layout of a project's source, for one rendered environment.
+        public init(project: Project, environment: Environment) {
+            self.init(baseDirectory: project.source.displayPath(project.baseDirectory),
+                      layersDirectory: project.source.displayPath(project.layersDirectory),
+                      environmentFile: environment.file, environmentName: environment.name,
+                      projectFile: project.file)
+        }
+
+        public func position(_ location: SourceLocation) -> Position {
+            let file = location.file
+            if location.isGenerated { return Position(location: location, layer: nil, label: nil) }
+            if file == environmentFile {
+                return Position(location: location, layer: "environment", label: "environment \(environmentName)")
+            }
+            if file == projectFile { return Position(location: location, layer: "project", label: "project default") }
+            if let rest = Self.strip(layersDirectory, from: file), let slash = rest.firstIndex(of: "/") {
+                let name = String(rest[..<slash])
+                return Position(location: location, layer: name, label: "layer \(name)")
+            }
+            if Self.strip(baseDirectory, from: file) != nil { return Position(location: location, layer: "base", label: "base") }
+            return Position(location: location, layer: nil, label: nil)
+        }
+
+        static func strip(_ directory: String, from file: String) -> Substring? {
+            let prefix = directory == "." || directory.isEmpty ? "" : (directory.hasSuffix("/") ? directory : directory + "/")
+            guard file.hasPrefix(prefix) else { return nil }
+            return file.dropFirst(prefix.count)
+        }
+    }
+
+    /// Which resource to explain: `KIND/NAME` or `KIND/NAMESPACE/NAME`. The kind is
+    /// matched without regard to case, and may carry its API group: `kind.group`.
+    public struct Selector: Sendable, CustomStringConvertible {
+        public var kind: String
+        public var group: String?
+        public var namespace: String?
+        public var name: String
+        public let text: String
+
+        public init(parsing text: String) throws {
+            self.text = text
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 || parts.count == 3, !parts.contains(where: \.isEmpty) else {
+                throw Diagnostic.error(at: nil, "cannot read resource \"\(text)\"",
+                                       hint: "write KIND/NAME, or KIND/NAMESPACE/NAME when the name is used in several namespaces, e.g. ClickHouseInstallation/wandb")
+            }
+            if let dot = parts[0].firstIndex(of: ".") {
+                kind = String(parts[0][..<dot])
+                group = String(parts[0][parts[0].index(after: dot)...])
+            } else {
+                kind = parts[0]
+            }
+            namespace = parts.count == 3 ? parts[1] : nil
+            name = parts[parts.count - 1]
+        }
+
+        public var description: String { text }
+
+        func matchesKind(_ id: ResourceID) -> Bool {
+            id.kind.lowercased() == kind.lowercased() && (group.map { $0.lowercased() == id.group.lowercased() } ?? true)
+        }
+    }
+
+    public var environment: String
+    public var resource: ResourceID
+    public var path: FieldPathQuery
+    public var value: Node
+    public var chain: [Step]
+    /// Direct children of a mapping or list value; empty for a scalar.
+    public var children: [Child]
+
+    // MARK: Explaining
+
+    /// Explains `path` of the resource `selector` picks in an environment's outcome.
+    /// Throws a diagnostic, listing what is there, when the resource or a path step is missing.
+    public init(_ outcome: Renderer.Outcome, resource selector: Selector, path: FieldPathQuery, layout: SourceLayout) throws {
+        let resource = try Self.find(selector, in: outcome)
+        let node: Node
+        switch path.resolve(in: resource.node) {
+        case .success(let n): node = n
+        case .failure(let miss): throw Self.missDiagnostic(miss, path: path, resource: resource.id)
+        }
+        environment = outcome.environment.name
+        self.resource = resource.id
+        self.path = path
+        value = node
+        chain = Self.chain(of: node, layout: layout)
+        children = Self.children(of: node, layout: layout, order: outcome.layers)
+    }
+
+    /// The one resource a selector picks, or an error listing the candidates.
+    static func find(_ selector: Selector, in outcome: Renderer.Outcome) throws -> Resource {
+        let env = outcome.environment.name
+        let ofKind = outcome.resources.filter { selector.matchesKind($0.id) }
+        let named = ofKind.filter { $0.id.name == selector.name && (selector.namespace == nil || $0.id.namespace == selector.namespace) }
+        if named.count == 1 { return named[0] }
+        if named.count > 1 {
+            throw Diagnostic.error(at: nil, "\(selector) names \(named.count) resources in \(env)",
+                                   hint: "say which: " + named.map { selectorText($0.id, withGroup: Set(named.map(\.id.group)).count > 1) }.joined(separator: ", "))
+        }
+        if ofKind.isEmpty {
+            let kinds = OrderedSet(outcome.resources.map(\.id.kind))
+            var hint = "kinds in \(env): " + kinds.joined(separator: ", ")
+            if let close = ParameterSubstitution.closest(to: selector.kind, in: Array(kinds)) { hint = "did you mean \(close)? " + hint }
+            throw Diagnostic.error(at: nil, "\(env) has no resource of kind \(selector.kind)", hint: hint)
+        }
+        let what = selector.namespace.map { "\(ofKind[0].id.kind) \(selector.name) in namespace \($0)" } ?? "\(ofKind[0].id.kind) named \(selector.name)"
+        throw Diagnostic.error(at: nil, "\(env) has no \(what)",
+                               hint: "\(ofKind[0].id.kind) resources there: " + ofKind.map { selectorText($0.id, withGroup: false) }.joined(separator: ", "))
+    }
+
+    /// How to select a resource: `Kind/namespace/name`, or `Kind/name` when cluster-scoped.
+    static func selectorText(_ id: ResourceID, withGroup: Bool) -> String {
+        let kind = withGroup && !id.group.isEmpty ? "\(id.kind).\(id.group)" : id.kind
+        return id.namespace.map { "\(kind)/\($0)/\(id.name)" } ?? "\(kind)/\(id.name)"
+    }
+
+    /// Says which step of a path matched nothing, and what there is at that point.
+    static func missDiagnostic(_ miss: FieldPathQuery.Miss, path: FieldPathQuery, resource: ResourceID) -> Diagnostic {
+        let step = path.steps[miss.depth]
+        let parent = miss.depth == 0 ? "the resource" : path.prefix(miss.depth)
+        let here = miss.node
+        let at = here.location.isGenerated ? nil : here.location
+        let stepText = FieldPathQuery.stepText(step)
+        let headline = "\(resource): "
+        switch (step, here.value) {
+        case (.key(let k), .mapping(let m)):
+            var hint = m.isEmpty ? "\(parent) is an empty mapping" : "keys of \(parent): " + m.keys.joined(separator: ", ")
+            if let close = ParameterSubstitution.closest(to: k, in: Array(m.keys)) { hint = "did you mean \"\(close)\"? " + hint }
+            return .error(at: at, headline + "\(parent) has no key \"\(k)\"", hint: hint)
+        case (.index(let i), .sequence(let items)):
+            return .error(at: at, headline + "\(parent) has \(items.count) element\(items.count == 1 ? "" : "s"), so there is no [\(i)]",
+                          hint: elementsHint(items, parent: parent, key: nil))
+        case (.element(let k, let v), .sequence(let items)):
+            return .error(at: at, headline + "no element of \(parent) has \(k)=\(v)",
+                          hint: elementsHint(items, parent: parent, key: k))
+        case (.key, .sequence(let items)):
+            return .error(at: at, headline + "\(parent) is a list, so \"\(stepText)\" does not apply",
+                          hint: "pick an element with [key=value] or [index]; " + elementsHint(items, parent: parent, key: nil))
+        case (_, .mapping(let m)):
+            return .error(at: at, headline + "\(parent) is a mapping, not a list, so \(stepText) does not apply",
+                          hint: m.isEmpty ? "\(parent) is an empty mapping" : "keys of \(parent): " + m.keys.joined(separator: ", "))
+        default:
+            return .error(at: at, headline + "\(parent) is \(here.kindWithArticle) (\(brief(here))), so \(stepText) does not apply",
+                          hint: "the path ends at \(parent)")
+        }
+    }
+
+    /// The elements of a list as they can be selected: `[key=value]` when they have `key`
+    /// (or a name), `[i]` otherwise.
+    static func elementsHint(_ items: [Node], parent: String, key: String?) -> String {
+        if items.isEmpty { return "\(parent) is an empty list" }
+        let shown = items.enumerated().map { i, item -> String in
+            if let key, let v = item[key]?.scalar { return "[\(key)=\(v.text)]" }
+            for k in ["name", "host", "mountPath", "key"] {
+                if let v = item[k]?.scalar { return "[\(k)=\(v.text)]" }
+            }
+            return "[\(i)]"
+        }
+        return "elements of \(parent): " + shown.joined(separator: ", ")
+    }
+
+    // MARK: Following the chain
+
+    enum Link {
+        case plain(Node)
+        case parameter(String, template: Node)
+        case interpolated(String, value: Node)
+        case derived(String, from: Node)
+        case other(String, Node)
+
+        init?(_ overridden: Overridden?) {
+            guard let o = overridden else { return nil }
+            guard let reason = o.reason else { self = .plain(o.node); return }
+            if reason.hasPrefix(Overridden.interpolationPrefix) {
+                self = .interpolated(String(reason.dropFirst(Overridden.interpolationPrefix.count)), value: o.node)
+            } else if reason.hasPrefix(Overridden.parameterPrefix) {
+                self = .parameter(String(reason.dropFirst(Overridden.parameterPrefix.count)), template: o.node)
+            } else if reason.hasPrefix(Overridden.derivationPrefix) {
+                self = .derived(reason, from: o.node)
+            } else {
+                self = .other(reason, o.node)
+            }
+        }
+    }
+
+    /// Every position that set a node, newest first, with what each contributed.
+    public static func chain(of node: Node, layout: SourceLayout) -> [Step] {
+        var steps: [Step] = []
+        walk(node, role: .set, depth: 0, layout: layout, into: &steps)
+        return steps
+    }
+
+    static func walk(_ node: Node, role: Role, depth: Int, layout: SourceLayout, into steps: inout [Step]) {
+        // A guard against a malformed, endless chain; real chains are a few links long.
+        guard steps.count < 1000 else { return }
+        let here = layout.position(node.location)
+        switch Link(node.overrode) {
+        case nil:
+            steps.append(Step(role: role, position: here, value: node, depth: depth))
+        case .plain(let earlier):
+            steps.append(Step(role: role, position: here, value: node, depth: depth))
+            walk(earlier, role: .overrode, depth: depth, layout: layout, into: &steps)
+        case .other(let reason, let earlier):
+            steps.append(Step(role: role, position: here, value: node, reason: reason, depth: depth))
+            walk(earlier, role: .overrode, depth: depth, layout: layout, into: &steps)
+        case .parameter(let name, let template):
+            steps.append(Step(role: .parameter, position: here, value: node, reason: Overridden.parameterPrefix + name, parameter: name,
+                              template: layout.position(template.location), templateValue: template.strippedOfHistory,
+                              replaced: role == .overrode, depth: depth))
+            // When the template was a patch's value, what it replaced continues the chain.
+            if let earlier = template.overrode {
+                walk(earlier.node, role: .overrode, depth: depth, layout: layout, into: &steps)
+            }
+        case .interpolated:
+            steps.append(Step(role: role, position: here, value: node, depth: depth))
+            var link = node.overrode
+            while let l = link, let reason = l.reason, reason.hasPrefix(Overridden.interpolationPrefix) {
+                let name = String(reason.dropFirst(Overridden.interpolationPrefix.count))
+                steps.append(Step(role: .parameter, position: layout.position(l.node.location), value: l.node.strippedOfHistory,
+                                  reason: reason, parameter: name, depth: depth + 1))
+                link = l.node.overrode
+            }
+            if let earlier = link {
+                walk(earlier.node, role: .overrode, depth: depth, layout: layout, into: &steps)
+            }
+        case .derived(let reason, let source):
+            steps.append(Step(role: .derived, position: here, value: node, reason: reason, depth: depth))
+            walk(source, role: .set, depth: depth + 1, layout: layout, into: &steps)
+        }
+    }
+
+    /// `order`: the layers as they applied, base first, to list a child's contents in.
+    static func children(of node: Node, layout: SourceLayout, order: [String]) -> [Child] {
+        func rank(_ label: String) -> Int {
+            if label == "base" { return 0 }
+            if label.hasPrefix("layer "), let i = order.firstIndex(of: String(label.dropFirst(6))) { return 1 + i }
+            if label.hasPrefix("environment ") { return 1_000 }
+            if label == "project default" { return 1_001 }
+            return 2_000
+        }
+        func child(_ key: String, _ value: Node) -> Child {
+            var contents: OrderedSet<String> = []
+            if value.mapping != nil || value.sequence != nil { collectLabels(value, layout: layout, into: &contents) }
+            let sorted = contents.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
+            return Child(key: key, value: value, chain: chain(of: value, layout: layout), contents: sorted)
+        }
+        switch node.value {
+        case .scalar: return []
+        case .mapping(let m): return m.entries.map { child($0.key, $0.value.value) }
+        case .sequence(let items):
+            return items.enumerated().map { i, item in
+                let name = ["name", "host", "mountPath"].lazy.compactMap { k in item[k]?.scalar.map { "\(k)=\($0.text)" } }.first
+                return child("[\(i)]" + (name.map { " " + $0 } ?? ""), item)
+            }
+        }
+    }
+
+    /// The parts of the source that set values inside a tree, by their newest positions.
+    static func collectLabels(_ node: Node, layout: SourceLayout, into labels: inout OrderedSet<String>) {
+        switch node.value {
+        case .scalar:
+            labels.append(layout.position(node.location).label ?? node.location.file)
+        case .mapping(let m):
+            if m.isEmpty { labels.append(layout.position(node.location).label ?? node.location.file) }
+            for entry in m.entries.values { collectLabels(entry.value, layout: layout, into: &labels) }
+        case .sequence(let items):
+            if items.isEmpty { labels.append(layout.position(node.location).label ?? node.location.file) }
+            for item in items { collectLabels(item, layout: layout, into: &labels) }
+        }
+    }
+
+    // MARK: Text
+
+    /// The explanation as people read it.
+    public var text: String {
+        var out = "\(resource) \(path.text) in \(environment):\n\n"
+        out += Self.indented(YAMLEmitter().emit(value), by: 2)
+        out += "\n"
+        for (i, step) in chain.enumerated() {
+            let interpolates = i + 1 < chain.count && chain[i + 1].depth == step.depth + 1 && chain[i + 1].role == .parameter
+            out += String(repeating: "  ", count: step.depth)
+                + Self.line(step, showValue: i > 0 || step.depth > 0, interpolates: interpolates) + "\n"
+        }
+        if !children.isEmpty {
+            out += "\n" + (value.mapping != nil ? "keys" : "elements") + ":\n"
+            let width = min(children.map(\.key.count).max() ?? 0, 32)
+            for c in children {
+                let pad = String(repeating: " ", count: max(0, width - c.key.count))
+                out += "  \(c.key)\(pad)  \(Self.summary(c))\n"
+            }
+        }
+        return out
+    }
+
+    /// One line of the chain.
+    static func line(_ step: Step, showValue: Bool, interpolates: Bool = false) -> String {
+        let value = (interpolates ? ", with parameters" : "") + (showValue ? ": " + brief(step.value) : "")
+        switch step.role {
+        case .set: return "set by \(where_(step.position))" + value
+        case .overrode: return "overrode \(where_(step.position))" + value
+        case .derived: return step.reason ?? "derived"
+        case .parameter:
+            var text = (step.replaced ? "overrode " : "") + "parameter \(step.parameter ?? "?"), set by \(where_(step.position))"
+            if let t = step.template { text += ", in the template at \(where_(t))" }
+            return text + value
+        }
+    }
+
+    /// A child's line: its newest position, and the one before when there is one.
+    static func summary(_ child: Child) -> String {
+        guard let first = child.chain.first else { return "" }
+        var text = line(first, showValue: false)
+        if first.role == .derived, child.chain.count > 1 {
+            text += ", " + line(child.chain[1], showValue: true)
+        } else {
+            let earlier = child.chain.dropFirst().filter { $0.depth == 0 }
+            if let e = earlier.first {
+                text += "; overrode \(where_(e.position))"
+                if earlier.count > 1 { text += " and \(earlier.count - 1) earlier" }
+            }
+            let params = child.chain.dropFirst().filter { $0.depth == 1 && $0.role == .parameter }.compactMap(\.parameter)
+            if !params.isEmpty { text += "; parameters " + params.joined(separator: ", ") }
+        }
+        if !child.contents.isEmpty, child.contents != [first.position.label ?? first.position.location.file] {
+            text += "; contents from " + child.contents.joined(separator: ", ")
+        }
+        return text
+    }
+
+    static func where_(_ p: Position) -> String {
+        p.label.map { "\(p.location) (\($0))" } ?? "\(p.location)"
+    }
+
+    static func indented(_ text: String, by n: Int) -> String {
+        let pad = String(repeating: " ", count: n)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : pad + $0 }.joined(separator: "\n")
+    }
+
+    /// A value in a few words: a scalar as YAML (the first line of a multi-line string),
+    /// a mapping by its keys, a list by its length.
+    public static func brief(_ node: Node) -> String {
+        switch node.value {
+        case .scalar(let s):
+            if s.tag == .string, s.text.contains("\n") {
+                let lines = s.text.split(separator: "\n", omittingEmptySubsequences: false)
+                let first = lines.first { !$0.trimmingSpaces.isEmpty }.map { String($0.trimmingSpaces) } ?? ""
+                return "\"\(clip(first))…\" (\(lines.count) lines)"
+            }
+            var text = YAMLEmitter().emit(node)
+            if text.hasSuffix("\n") { text.removeLast() }
+            return clip(text)
+        case .mapping(let m):
+            if m.isEmpty { return "{}" }
+            let keys = m.keys.prefix(4).joined(separator: ", ")
+            return "{" + keys + (m.count > 4 ? ", … (\(m.count) keys)" : "") + "}"
+        case .sequence(let items):
+            return items.isEmpty ? "[]" : "a list of \(items.count)"
+        }
+    }
+
+    static func clip(_ s: String, _ n: Int = 72) -> String {
+        s.count <= n ? s : String(s.prefix(n)) + "…"
+    }
+
+    // MARK: JSON
+
+    /// The explanation as a JSON-ready dictionary: value (YAML text), chain, children.
+    public var jsonObject: [String: Any] {
+        var id: [String: Any] = ["apiVersion": resource.apiVersion, "kind": resource.kind, "name": resource.name]
+        if let ns = resource.namespace { id["namespace"] = ns }
+        var o: [String: Any] = [
+            "environment": environment,
+            "resource": id,
+            "path": path.text,
+            "value": YAMLEmitter().emit(value),
+            "chain": chain.map(Self.json),
+        ]
+        if !children.isEmpty {
+            o["children"] = children.map { c -> [String: Any] in
+                var d: [String: Any] = ["key": c.key, "chain": c.chain.map(Self.json)]
+                if c.value.scalar != nil { d["value"] = YAMLEmitter().emit(c.value) }
+                if !c.contents.isEmpty { d["contents"] = c.contents }
+                return d
+            }
+        }
+        return o
+    }
+
+    static func json(_ p: Position) -> [String: Any] {
+        var d: [String: Any] = ["file": p.location.file, "line": p.location.line, "column": p.location.column]
+        d["layer"] = p.layer ?? NSNull()
+        return d
+    }
+
+    static func json(_ step: Step) -> [String: Any] {
+        var d = json(step.position)
+        d["role"] = step.role.rawValue
+        d["value"] = YAMLEmitter().emit(step.value)
+        d["depth"] = step.depth
+        if let r = step.reason { d["reason"] = r }
+        if let p = step.parameter { d["parameter"] = p }
+        if let t = step.template {
+            var td = json(t)
+            if let tv = step.templateValue { td["value"] = YAMLEmitter().emit(tv) }
+            d["template"] = td
+        }
+        return d
+    }
+}
+
+extension Node {
+    /// The value alone, without what it replaced.
+    fileprivate var strippedOfHistory: Node {
+        var copy = self
+        copy.overrode = nil
+        return copy
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return s
+    }
+}
+
+extension FieldPathQuery {
+    /// One step as written in a path: `key`, `[3]`, `[name=x]`.
+    fileprivate static func stepText(_ step: Step) -> String {
+        switch step {
+        case .key(let k): return k
+        case .index(let i): return "[\(i)]"
+        case .element(let k, let v): return "[\(k)=\(v)]"
+        }
+    }
+}
