@@ -1,0 +1,116 @@
+import Foundation
+import Overlays
+
+/// Which values are never printed, and how the rest are.
+///
+/// A value is shown as `<redacted>` when its resource is a `Secret`, or when its key, or
+/// any key on the path to it, looks like it names a secret value: it contains `password`,
+/// `passwd`, `secret`, `token`, `apikey`, `credential`, `privatekey` or `accesskey`
+/// (case-insensitive, ignoring `-`, `_` and `.`), unless it ends in `Ref` or `Name`
+/// (`secretKeyRef`, `secretName`: references, not values). Inside a printed map only the
+/// sensitive entries are redacted. The comparison itself always uses the real values, so a
+/// redacted change is still reported, just not shown.
+public enum Redaction {
+    public static let marker = "<redacted>"
+
+    static let sensitiveWords = ["password", "passwd", "secret", "token", "apikey", "credential", "privatekey", "accesskey"]
+
+    public static func isSensitive(key: String) -> Bool {
+        let folded = key.lowercased().filter { $0 != "-" && $0 != "_" && $0 != "." }
+        guard sensitiveWords.contains(where: folded.contains) else { return false }
+        return !(folded.hasSuffix("ref") || folded.hasSuffix("refs") || folded.hasSuffix("name"))
+    }
+
+    /// Kinds whose every value is redacted.
+    public static func redactsEverything(kind: String) -> Bool {
+        kind.lowercased() == "secret"
+    }
+
+    /// Whether a path leads through a sensitive key.
+    public static func isSensitive(path: FieldPathQuery) -> Bool {
+        path.steps.contains { step in
+            if case .key(let k) = step { return isSensitive(key: k) }
+            return false
+        }
+    }
+}
+
+/// Prints YAML values on one line: scalars as YAML writes them (`3`, `"5"`, `true`, `null`),
+/// lists and maps compactly in flow style (`[a, b]`, `{cpu: "1", memory: 8Gi}`).
+public enum CompactYAML {
+    public static func format(_ node: Node, redacting: Bool = false) -> String {
+        if redacting { return Redaction.marker }
+        switch node.value {
+        case .scalar(let s):
+            return scalar(s, inFlow: false)
+        case .sequence(let items):
+            return "[" + items.map { inner($0) }.joined(separator: ", ") + "]"
+        case .mapping(let m):
+            return "{" + m.pairs.map { key, value in
+                flowKey(key) + ": " + (Redaction.isSensitive(key: key) ? Redaction.marker : inner(value))
+            }.joined(separator: ", ") + "}"
+        }
+    }
+
+    private static func inner(_ node: Node) -> String {
+        if case .scalar(let s) = node.value { return scalar(s, inFlow: true) }
+        return format(node)
+    }
+
+    static func scalar(_ s: Scalar, inFlow: Bool) -> String {
+        let location = SourceLocation.generated("value")
+        var text = YAMLEmitter().emit(.scalar(s, at: location))
+        if text.hasSuffix("\n") { text.removeLast() }
+        // A literal block (a multi-line string) or, in a flow collection, text holding flow
+        // indicators is double-quoted instead.
+        if s.tag == .string && (text.contains("\n") || (inFlow && !text.hasPrefix("\"") && text.contains(where: { ",[]{}".contains($0) }))) {
+            return quoted(s.text)
+        }
+        return text
+    }
+
+    static func flowKey(_ key: String) -> String {
+        let text = scalar(.string(key), inFlow: true)
+        return text.contains(":") && !text.hasPrefix("\"") ? quoted(key) : text
+    }
+
+    /// A double-quoted string with JSON's escapes, which YAML reads the same way.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if u.value < 0x20 || u.value == 0x7F {
+                    out += String(format: "\\u%04X", u.value)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// One field of one resource, read from a rendered file.
+public enum FieldValue {
+    /// The value at `path` in a rendered file's YAML; nil when the file or the path is absent.
+    /// Unreadable YAML throws.
+    public static func resolve(_ path: FieldPathQuery, inFile text: String?, named file: String) throws -> Node? {
+        guard let text else { return nil }
+        let document = try YAMLParser().parseDocument(text, file: file)
+        if case .success(let node) = path.resolve(in: document) { return node }
+        return nil
+    }
+
+    /// How a value is shown: `(absent)`, `<redacted>`, or compact YAML.
+    public static func display(_ node: Node?, path: FieldPathQuery, kind: String) -> String? {
+        guard let node else { return nil }
+        let redact = Redaction.redactsEverything(kind: kind) || Redaction.isSensitive(path: path)
+        return CompactYAML.format(node, redacting: redact)
+    }
+}
