@@ -40,17 +40,7 @@ struct CheckCommand: ParsableCommand {
     var format: ReportFormat = .text
 
     func run() throws {
-        do {
-            try check()
-        } catch let e as ExitCode {
-            throw e
-        } catch let d as Diagnostic {
-            Diagnostics.print(d)
-            throw ExitCode(1)
-        } catch {
-            Diagnostics.print(.error(at: nil, "\(error)"))
-            throw ExitCode(1)
-        }
+        try Diagnostics.exitOnError(check)
     }
 
     func check() throws {

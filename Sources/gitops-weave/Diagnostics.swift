@@ -1,7 +1,24 @@
+import ArgumentParser
 import Foundation
 import Overlays
 
 enum Diagnostics {
+    /// Runs a command's work: a Diagnostic (or any other error) is printed and becomes exit
+    /// status 1; an ExitCode the work throws passes through.
+    static func exitOnError(_ work: () throws -> Void) throws {
+        do {
+            try work()
+        } catch let e as ExitCode {
+            throw e
+        } catch let d as Diagnostic {
+            print(d)
+            throw ExitCode(1)
+        } catch {
+            print(.error(at: nil, "\(error)"))
+            throw ExitCode(1)
+        }
+    }
+
     static func print(_ d: Diagnostic) {
         FileHandle.standardError.write((d.description + "\n").data(using: .utf8)!)
     }

@@ -43,7 +43,7 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let selector = try Explanation.Selector(parsing: resource)
+            let selector = try ResourceSelector(parsing: resource)
             let path = try FieldPathQuery(parsing: fieldPath)
             let project = try Project.load(from: FileSystemSource(root: source))
             let outcome = Renderer(project: project).render(named: environment)

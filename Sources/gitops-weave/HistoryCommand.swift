@@ -50,17 +50,7 @@ struct HistoryCommand: ParsableCommand {
     var format: ReportFormat = .text
 
     func run() throws {
-        do {
-            try history()
-        } catch let e as ExitCode {
-            throw e
-        } catch let d as Diagnostic {
-            Diagnostics.print(d)
-            throw ExitCode(1)
-        } catch {
-            Diagnostics.print(.error(at: nil, "\(error)"))
-            throw ExitCode(1)
-        }
+        try Diagnostics.exitOnError(history)
     }
 
     func history() throws {

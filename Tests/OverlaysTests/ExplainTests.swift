@@ -16,7 +16,7 @@ struct ExplainTests {
         let project = try s.project()
         let outcome = Renderer(project: project).render(named: environment)
         try #require(!outcome.failed, "\(outcome.diagnostics.map(\.description))", sourceLocation: sourceLocation)
-        return try Explanation(outcome, resource: try Explanation.Selector(parsing: resource), path: try FieldPathQuery(parsing: path),
+        return try Explanation(outcome, resource: try ResourceSelector(parsing: resource), path: try FieldPathQuery(parsing: path),
                                layout: .init(project: project, environment: outcome.environment))
     }
 
@@ -419,9 +419,9 @@ struct ExplainTests {
 
     @Test("a malformed resource selector says how to write one")
     func badSelector() throws {
-        let d = diagnostic { _ = try Explanation.Selector(parsing: "wandb") }
+        let d = diagnostic { _ = try ResourceSelector(parsing: "wandb") }
         #expect(d?.headline == "error: cannot read resource \"wandb\"")
-        let group = try Explanation.Selector(parsing: "ClickHouseInstallation.clickhouse.altinity.com/wandb")
+        let group = try ResourceSelector(parsing: "ClickHouseInstallation.clickhouse.altinity.com/wandb")
         #expect(group.kind == "ClickHouseInstallation" && group.group == "clickhouse.altinity.com" && group.name == "wandb" && group.namespace == nil)
     }
 

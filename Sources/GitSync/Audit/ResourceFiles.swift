@@ -34,34 +34,7 @@ public struct RenderedFileName: Sendable, Equatable {
     }
 }
 
-/// A resource named on the command line: `Kind/name`, or `Kind/namespace/name`. The kind
-/// matches case-insensitively and may carry its API group (`ClickHouseInstallation.clickhouse.altinity.com/wandb`).
-public struct ResourceSelector: Sendable, Equatable, CustomStringConvertible {
-    public var kind: String
-    public var group: String?
-    public var namespace: String?
-    public var name: String
-    public let text: String
-
-    public init(parsing text: String) throws {
-        self.text = text
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 2 || parts.count == 3, parts.allSatisfy({ !$0.isEmpty && !$0.contains(" ") }) else {
-            throw Diagnostic.error(at: nil, "cannot read resource \"\(text)\"",
-                                   hint: "name it Kind/name (or Kind/namespace/name), e.g. ClickHouseInstallation/wandb")
-        }
-        if let dot = parts[0].firstIndex(of: ".") {
-            kind = String(parts[0][..<dot])
-            group = String(parts[0][parts[0].index(after: dot)...])
-        } else {
-            kind = parts[0]
-            group = nil
-        }
-        namespace = parts.count == 3 ? parts[1] : nil
-        name = parts[parts.count - 1]
-    }
-
-    public var description: String { text }
+extension ResourceSelector {
 
     public func matches(_ file: RenderedFileName) -> Bool {
         file.kind.lowercased() == kind.lowercased() && file.name == name

@@ -106,39 +106,6 @@ public struct Explanation: Sendable {
         }
     }
 
-    /// Which resource to explain: `KIND/NAME` or `KIND/NAMESPACE/NAME`. The kind is
-    /// matched without regard to case, and may carry its API group: `kind.group`.
-    public struct Selector: Sendable, CustomStringConvertible {
-        public var kind: String
-        public var group: String?
-        public var namespace: String?
-        public var name: String
-        public let text: String
-
-        public init(parsing text: String) throws {
-            self.text = text
-            let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2 || parts.count == 3, !parts.contains(where: \.isEmpty) else {
-                throw Diagnostic.error(at: nil, "cannot read resource \"\(text)\"",
-                                       hint: "write KIND/NAME, or KIND/NAMESPACE/NAME when the name is used in several namespaces, e.g. ClickHouseInstallation/wandb")
-            }
-            if let dot = parts[0].firstIndex(of: ".") {
-                kind = String(parts[0][..<dot])
-                group = String(parts[0][parts[0].index(after: dot)...])
-            } else {
-                kind = parts[0]
-            }
-            namespace = parts.count == 3 ? parts[1] : nil
-            name = parts[parts.count - 1]
-        }
-
-        public var description: String { text }
-
-        func matchesKind(_ id: ResourceID) -> Bool {
-            id.kind.lowercased() == kind.lowercased() && (group.map { $0.lowercased() == id.group.lowercased() } ?? true)
-        }
-    }
-
     public var environment: String
     public var resource: ResourceID
     public var path: FieldPathQuery
@@ -151,7 +118,7 @@ public struct Explanation: Sendable {
 
     /// Explains `path` of the resource `selector` picks in an environment's outcome.
     /// Throws a diagnostic, listing what is there, when the resource or a path step is missing.
-    public init(_ outcome: Renderer.Outcome, resource selector: Selector, path: FieldPathQuery, layout: SourceLayout) throws {
+    public init(_ outcome: Renderer.Outcome, resource selector: ResourceSelector, path: FieldPathQuery, layout: SourceLayout) throws {
         let resource = try Self.find(selector, in: outcome)
         let node: Node
         switch path.resolve(in: resource.node) {
@@ -167,7 +134,7 @@ public struct Explanation: Sendable {
     }
 
     /// The one resource a selector picks, or an error listing the candidates.
-    static func find(_ selector: Selector, in outcome: Renderer.Outcome) throws -> Resource {
+    static func find(_ selector: ResourceSelector, in outcome: Renderer.Outcome) throws -> Resource {
         let env = outcome.environment.name
         let ofKind = outcome.resources.filter { selector.matchesKind($0.id) }
         let named = ofKind.filter { $0.id.name == selector.name && (selector.namespace == nil || $0.id.namespace == selector.namespace) }
