@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "gitops-weave", targets: ["gitops-weave"]),
         .executable(name: "gitops-weave-bench", targets: ["gitops-weave-bench"]),
+        .executable(name: "gitops-weave-fuzz", targets: ["gitops-weave-fuzz"]),
         .library(name: "Overlays", targets: ["Overlays"]),
         .library(name: "GitSync", targets: ["GitSync"]),
     ],
@@ -45,13 +46,16 @@ let package = Package(
                 "Overlays", "GitSync", "CYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // A libFuzzer target over parse, merge and emit (see fuzz/README.md). A normal build
+        // gives it a main that runs the target once on standard input.
+        .executableTarget(name: "gitops-weave-fuzz", dependencies: ["Overlays"]),
 
         .testTarget(
             name: "OverlaysTests",
             dependencies: ["Overlays"],
             resources: [.copy("Fixtures")]),
         // Runs the built `gitops-weave` binary as a user would.
-        .testTarget(name: "CLITests", dependencies: ["gitops-weave"], resources: [.copy("Golden")]),
+        .testTarget(name: "CLITests", dependencies: ["gitops-weave"], resources: [.copy("Golden"), .copy("Hostile")]),
         // GitSync against real repositories, checked with the git CLI.
         .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Overlays"]),
     ]

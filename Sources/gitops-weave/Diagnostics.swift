@@ -23,7 +23,8 @@ enum Diagnostics {
         FileHandle.standardError.write((d.description + "\n").data(using: .utf8)!)
     }
 
-    /// A diagnostic as a JSON object: severity, file, line, column, message, hint, environment.
+    /// A diagnostic as a JSON object: severity, file, line, column, message, hint, rule (a stack
+    /// rule's id), environment.
     static func json(_ d: Diagnostic, environment: String?) -> [String: Any] {
         var o: [String: Any] = ["severity": d.severity.rawValue, "message": d.message]
         if let l = d.location, !l.isGenerated {
@@ -32,6 +33,7 @@ enum Diagnostics {
             o["column"] = l.column
         }
         if let h = d.hint { o["hint"] = h }
+        if let r = d.rule { o["rule"] = r }
         if let e = environment { o["environment"] = e }
         return o
     }

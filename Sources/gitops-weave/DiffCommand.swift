@@ -48,6 +48,8 @@ struct DiffCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where --split writes its parts.", valueName: "DIR"))
     var out = "."
 
+    @OptionGroup var validation: ValidationOptions
+
     func validate() throws {
         if maxChars < 2_000 { throw ValidationError("--max-chars must be at least 2000") }
         if split && format != .markdown { throw ValidationError("--split goes with --format markdown") }
@@ -57,6 +59,7 @@ struct DiffCommand: ParsableCommand {
         let diff: RenderDiff
         do {
             diff = try RevisionComparison(source: source, base: base, head: head).diff()
+            try validation.checkHead(source: source, head: head)
         } catch let failure as RenderFailure {
             failure.diagnostics.forEach(Diagnostics.print)
             Diagnostics.print(.error(at: nil, "cannot compare: an environment does not render"))

@@ -14,5 +14,5 @@ struct GitopsWeave: ParsableCommand {
             ClickHouseKeeperInstallation, WeightsAndBiases).
             """,
         version: version,
-        subcommands: [RenderCommand.self, PublishCommand.self, DiffCommand.self, AffectedCommand.self, CheckCommand.self, HistoryCommand.self, ExplainCommand.self, SyncConfigCommand.self, MergeCommand.self])
+        subcommands: [RenderCommand.self, ValidateCommand.self, PublishCommand.self, DiffCommand.self, AffectedCommand.self, CheckCommand.self, HistoryCommand.self, ExplainCommand.self, SyncConfigCommand.self, MergeCommand.self])
 }

@@ -62,6 +62,8 @@ struct PublishCommand: ParsableCommand {
     @Option(help: "How to report: text, or json for machines.")
     var format: ReportFormat = .text
 
+    @OptionGroup var validation: ValidationOptions
+
     func validate() throws {
         if all && !environments.isEmpty { throw ValidationError("name environments or pass --all, not both") }
         if let author, Signature(parsing: author) == nil {
@@ -105,6 +107,7 @@ struct PublishCommand: ParsableCommand {
             rendered.append(RenderedEnvironment(outcome, target: project.target,
                                                 provenance: .init(sourceRevision: sourceInfo.commit, sourceDirty: sourceInfo.dirty)))
         }
+        if !validation.passes(rendered, project: project, text: format == .text) { failed = true }
         if failed {
             throw Diagnostic.error(at: nil, "nothing was published: fix the errors above and publish again")
         }

@@ -34,6 +34,8 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "How to report: text, or json for machines.")
     var format: ReportFormat = .text
 
+    @OptionGroup var validation: ValidationOptions
+
     func validate() throws {
         if all && !environments.isEmpty {
             throw ValidationError("name environments or pass --all, not both")
@@ -51,7 +53,17 @@ struct RenderCommand: ParsableCommand {
         }
         var names = environments
         if all || names.isEmpty {
-            let known = (try? project.environmentNames()) ?? []
+            let known: [String]
+            do {
+                known = try project.environmentNames()
+            } catch let d as Diagnostic {
+                // An environments directory that leads out of the source, say.
+                report.finish(rendered: [], diagnostics: [(nil, d)])
+                throw ExitCode(1)
+            } catch {
+                report.finish(rendered: [], diagnostics: [(nil, .error(at: nil, "cannot list the environments: \(error)"))])
+                throw ExitCode(1)
+            }
             if !all {
                 report.finish(rendered: [], diagnostics: [(nil, .error(
                     at: nil, "name the environments to render, or pass --all",
@@ -73,6 +85,7 @@ struct RenderCommand: ParsableCommand {
             diagnostics += outcome.diagnostics.map { (name, $0) }
             guard !outcome.failed else { continue }
             let environment = RenderedEnvironment(outcome, target: project.target, provenance: provenance)
+            guard validation.passes(environment, project: project, into: &diagnostics, text: format == .text) else { continue }
             do {
                 try output.write(environment)
                 rendered.append((name, (outRoot as NSString).appendingPathComponent(name), environment.resources.count))

@@ -168,6 +168,10 @@ struct DiffCommandTests {
                       value: \(password)
 
             """)
+        // The secret policy would stop these environments; this test is about what diff shows.
+        for i in 1...2 {
+            try w.write(src, "environments/e\(i).yaml", "layers: [app]\nallowPlaintextSecrets: \"redaction test data\"\nparameters:\n  value: v\(i)\n")
+        }
         try w.commitAll(src, "Credentials")
         for format in ["text", "markdown", "json"] {
             let out = try weave(w, ["diff", "HEAD~1", "HEAD", "--format", format], in: src)

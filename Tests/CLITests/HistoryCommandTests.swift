@@ -299,10 +299,10 @@ struct HistoryCommandTests {
               mode: ${mode}
 
             """)
-        try w.write(src, "environments/e1.yaml", "layers: [app]\nparameters:\n  password: hunter2-old\n  mode: fast\n")
+        try w.write(src, "environments/e1.yaml", "layers: [app]\nallowPlaintextSecrets: \"redaction test data\"\nparameters:\n  password: hunter2-old\n  mode: fast\n")
         try w.commitAll(src, "An app")
         try publish(w, ["--all"], in: src)
-        try w.write(src, "environments/e1.yaml", "layers: [app]\nparameters:\n  password: hunter2-new\n  mode: slow\n")
+        try w.write(src, "environments/e1.yaml", "layers: [app]\nallowPlaintextSecrets: \"redaction test data\"\nparameters:\n  password: hunter2-new\n  mode: slow\n")
         try w.commitAll(src, "Rotate")
         try publish(w, ["--all"], in: src)
         // The values are on the branch, so redaction is what keeps them out of the output.

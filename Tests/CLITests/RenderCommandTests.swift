@@ -324,7 +324,7 @@ struct RenderCommandTests {
             """)
         try S.write(src, "environments/test.yaml", "layers: [pinned]\nparameters: {bucket: b, wandbHost: h}\n")
         try expectFailure(src, stderr: """
-            layers/pinned/patches/clickhouse.yaml:8:15: error: Keeper host "keeper.clickhouse.svc.cluster.local" matches no replica of ClickHouseKeeperInstallation/wandb (cluster keeper, 1 replica at base/c-keeper.yaml:11:24)
+            layers/pinned/patches/clickhouse.yaml:8:15: error: Keeper host "keeper.clickhouse.svc.cluster.local" matches no replica of ClickHouseKeeperInstallation/wandb (cluster keeper, 1 replica at base/c-keeper.yaml:11:24) [keeper-nodes]
               hint: remove zookeeper.nodes and gitops-weave derives them; the hosts are chk-wandb-keeper-0-0.clickhouse.svc.cluster.local
 
             """)

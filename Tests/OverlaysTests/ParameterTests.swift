@@ -317,7 +317,7 @@ struct ParameterTests {
         let s = try Self.source(spec: "  size: 1\n", environment: "layer: [tier]\n")
         let outcome = try s.render("test")
         #expect(C.headlines(outcome) == ["\(s.at(Self.env, 1, 1)): error: unknown key \"layer\" in an environment file"])
-        #expect(outcome.diagnostics.first?.hint == "did you mean \"layers\"? an environment file takes description, layers, parameters")
+        #expect(outcome.diagnostics.first?.hint == "did you mean \"layers\"? an environment file takes allowPlaintextSecrets, description, layers, nodes, parameters, platform, rules")
     }
 
     @Test("a required parameter nothing uses needs no value")

@@ -186,7 +186,7 @@ struct WiringTests {
             ("keeper.clickhouse.svc.cluster.local", "2181"),
         ])])
         #expect(C.headlines(outcome) == [
-            "\(s.at("layers/pinned/patches/clickhouse.yaml", 10, 15)): error: Keeper host \"keeper.clickhouse.svc.cluster.local\" matches no replica of ClickHouseKeeperInstallation/wandb (cluster keeper, 1 replica at \(s.at("base/c-keeper.yaml", 11, 24)))",
+            "\(s.at("layers/pinned/patches/clickhouse.yaml", 10, 15)): error: Keeper host \"keeper.clickhouse.svc.cluster.local\" matches no replica of ClickHouseKeeperInstallation/wandb (cluster keeper, 1 replica at \(s.at("base/c-keeper.yaml", 11, 24))) [keeper-nodes]",
         ])
         #expect(outcome.diagnostics.first?.hint == "remove zookeeper.nodes and gitops-weave derives them; the hosts are \(Self.host(0))")
         #expect(outcome.failed)
@@ -198,7 +198,7 @@ struct WiringTests {
             (Self.host(0), "2181"),
         ])])
         #expect(C.headlines(outcome) == [
-            "\(s.at("layers/pinned/patches/clickhouse.yaml", 10, 7)): error: zookeeper.nodes lists 1 Keeper node, but ClickHouseKeeperInstallation/wandb (cluster keeper, 3 replicas at \(s.at("layers/keeper-ha/patches/keeper.yaml", 12, 24))) has 3",
+            "\(s.at("layers/pinned/patches/clickhouse.yaml", 10, 7)): error: zookeeper.nodes lists 1 Keeper node, but ClickHouseKeeperInstallation/wandb (cluster keeper, 3 replicas at \(s.at("layers/keeper-ha/patches/keeper.yaml", 12, 24))) has 3 [keeper-nodes]",
         ])
         #expect(outcome.diagnostics.first?.hint == "remove zookeeper.nodes and gitops-weave derives them from the Keeper installation")
     }
@@ -210,7 +210,7 @@ struct WiringTests {
         ])])
         let patch = "layers/pinned/patches/clickhouse.yaml"
         #expect(C.headlines(outcome) == [
-            "\(s.at(patch, 14, 15)): error: Keeper host \"\(Self.host(1))\" is listed twice in zookeeper.nodes; first at \(s.at(patch, 12, 15))",
+            "\(s.at(patch, 14, 15)): error: Keeper host \"\(Self.host(1))\" is listed twice in zookeeper.nodes; first at \(s.at(patch, 12, 15)) [keeper-nodes]",
         ])
     }
 
@@ -220,7 +220,7 @@ struct WiringTests {
             (Self.host(0), "2182"),
         ])])
         #expect(C.headlines(outcome) == [
-            "\(s.at("layers/pinned/patches/clickhouse.yaml", 11, 15)): error: Keeper port is 2182, but Keeper listens on 2181",
+            "\(s.at("layers/pinned/patches/clickhouse.yaml", 11, 15)): error: Keeper port is 2182, but Keeper listens on 2181 [keeper-nodes]",
         ])
         #expect(outcome.diagnostics.first?.hint == "write port: 2181 (an integer), or remove zookeeper.nodes to have it derived")
     }
@@ -231,7 +231,7 @@ struct WiringTests {
             (Self.host(0), "\"2181\""),
         ])])
         #expect(C.headlines(outcome) == [
-            "\(s.at("layers/pinned/patches/clickhouse.yaml", 11, 15)): error: Keeper port is \"2181\", but Keeper listens on 2181",
+            "\(s.at("layers/pinned/patches/clickhouse.yaml", 11, 15)): error: Keeper port is \"2181\", but Keeper listens on 2181 [keeper-nodes]",
         ])
     }
 
@@ -367,7 +367,7 @@ struct WiringTests {
     func wrongReplicatedTrue() throws {
         let (s, outcome) = try Self.renderPinned(["extras", "pinned"], ["patches/wandb.yaml": Self.wandbPatch(clickhouse: ["replicated: true"])])
         #expect(C.headlines(outcome) == [
-            "\(s.at("layers/pinned/patches/wandb.yaml", 10, 21)): error: spec.values.global.clickhouse.replicated is true, but ClickHouseInstallation/wandb has 1 replica (\(s.at("base/b-clickhouse.yaml", 12, 24))), so it must be false",
+            "\(s.at("layers/pinned/patches/wandb.yaml", 10, 21)): error: spec.values.global.clickhouse.replicated is true, but ClickHouseInstallation/wandb has 1 replica (\(s.at("base/b-clickhouse.yaml", 12, 24))), so it must be false [replicated-flag]",
         ])
     }
 
@@ -375,7 +375,7 @@ struct WiringTests {
     func wrongReplicatedFalse() throws {
         let (s, outcome) = try Self.renderPinned(["extras", "ha", "pinned"], ["patches/wandb.yaml": Self.wandbPatch(clickhouse: ["replicated: false"])])
         #expect(C.headlines(outcome) == [
-            "\(s.at("layers/pinned/patches/wandb.yaml", 10, 21)): error: spec.values.global.clickhouse.replicated is false, but ClickHouseInstallation/wandb has 3 replicas (\(s.at("layers/ha/patches/clickhouse.yaml", 12, 24))), so it must be true",
+            "\(s.at("layers/pinned/patches/wandb.yaml", 10, 21)): error: spec.values.global.clickhouse.replicated is false, but ClickHouseInstallation/wandb has 3 replicas (\(s.at("layers/ha/patches/clickhouse.yaml", 12, 24))), so it must be true [replicated-flag]",
         ])
     }
 
@@ -384,7 +384,7 @@ struct WiringTests {
         let (s, outcome) = try Self.renderPinned(["extras", "pinned"], ["patches/wandb.yaml": Self.wandbPatch(
             clickhouse: ["user: weave"], extraEnv: ["WF_CLICKHOUSE_REPLICATED: false"])])
         #expect(C.headlines(outcome) == [
-            "\(s.at("layers/pinned/patches/wandb.yaml", 13, 35)): error: spec.values.weave-trace.extraEnv.WF_CLICKHOUSE_REPLICATED is false, but ClickHouseInstallation/wandb has 1 replica (\(s.at("base/b-clickhouse.yaml", 12, 24))), so it must be \"false\"",
+            "\(s.at("layers/pinned/patches/wandb.yaml", 13, 35)): error: spec.values.weave-trace.extraEnv.WF_CLICKHOUSE_REPLICATED is false, but ClickHouseInstallation/wandb has 1 replica (\(s.at("base/b-clickhouse.yaml", 12, 24))), so it must be \"false\" [replicated-flag]",
         ])
     }
 
@@ -393,7 +393,7 @@ struct WiringTests {
         let (s, outcome) = try Self.renderPinned(["extras", "ha", "pinned"], ["patches/wandb.yaml": Self.wandbPatch(
             clickhouse: ["user: weave"], extraEnv: ["WF_CLICKHOUSE_REPLICATED_CLUSTER: other"])])
         #expect(C.headlines(outcome) == [
-            "\(s.at("layers/pinned/patches/wandb.yaml", 13, 43)): error: spec.values.weave-trace.extraEnv.WF_CLICKHOUSE_REPLICATED_CLUSTER is \"other\", but the cluster of ClickHouseInstallation/wandb is named \"weavecluster\" (\(s.at("layers/ha/patches/clickhouse.yaml", 10, 13))), so it must be \"weavecluster\"",
+            "\(s.at("layers/pinned/patches/wandb.yaml", 13, 43)): error: spec.values.weave-trace.extraEnv.WF_CLICKHOUSE_REPLICATED_CLUSTER is \"other\", but the cluster of ClickHouseInstallation/wandb is named \"weavecluster\" (\(s.at("layers/ha/patches/clickhouse.yaml", 10, 13))), so it must be \"weavecluster\" [replicated-cluster-name]",
         ])
     }
 
@@ -402,7 +402,7 @@ struct WiringTests {
         let (s, outcome) = try Self.renderPinned(["extras", "pinned"], ["patches/wandb.yaml": Self.wandbPatch(
             clickhouse: ["user: weave"], extraEnv: ["WF_CLICKHOUSE_REPLICATED_CLUSTER: other"])])
         #expect(C.headlines(outcome) == [
-            "\(s.at("layers/pinned/patches/wandb.yaml", 13, 43)): error: WF_CLICKHOUSE_REPLICATED_CLUSTER is \"other\", but the cluster of ClickHouseInstallation/wandb is \"weavecluster\"",
+            "\(s.at("layers/pinned/patches/wandb.yaml", 13, 43)): error: WF_CLICKHOUSE_REPLICATED_CLUSTER is \"other\", but the cluster of ClickHouseInstallation/wandb is \"weavecluster\" [replicated-cluster-name]",
         ])
     }
 

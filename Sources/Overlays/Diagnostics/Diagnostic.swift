@@ -6,6 +6,9 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     public var location: SourceLocation?
     public var message: String
     public var hint: String?
+    /// The stack rule that reported it (`keeper-nodes`), if any: shown after the message, as
+    /// clang shows a warning's flag, so the reader knows what to disable (with a reason).
+    public var rule: String?
 
     public init(_ severity: Severity = .error, at location: SourceLocation?, _ message: String, hint: String? = nil) {
         self.severity = severity
@@ -18,10 +21,19 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
         Diagnostic(.error, at: location, message, hint: hint)
     }
 
-    /// The first line, e.g. `base.yaml:3:5: error: duplicate key "name"`.
+    /// The same diagnostic, reported by a stack rule.
+    public func reported(by rule: String) -> Diagnostic {
+        var copy = self
+        copy.rule = rule
+        return copy
+    }
+
+    /// The first line, e.g. `base.yaml:3:5: error: duplicate key "name"`, with the rule's id
+    /// in brackets at the end when a stack rule reported it.
     public var headline: String {
-        if let location { return "\(location): \(severity.rawValue): \(message)" }
-        return "\(severity.rawValue): \(message)"
+        let text = message + (rule.map { " [\($0)]" } ?? "")
+        if let location { return "\(location): \(severity.rawValue): \(text)" }
+        return "\(severity.rawValue): \(text)"
     }
 
     /// The headline, then the hint on its own line, as clang prints notes.

@@ -91,24 +91,37 @@ public struct JSONPatch: Sendable {
         return tokens
     }
 
+    /// The most nodes one patch may copy. `copy` shares the copied tree, so copying a
+    /// document into itself a few dozen times costs nothing here but makes a tree of 2^n
+    /// nodes that writing out would never finish ("copy bomb"); the bound is the parser's
+    /// bound on alias expansion.
+    public static let maxCopiedNodes = YAMLParser.Limits().aliasNodesHardLimit
+    /// The deepest an operation may nest a value: twice the parser's limit, which a
+    /// parameter's value placed in a base already reaches. Without it, copies into deep paths
+    /// (or adds at ever longer paths) would nest a tree deep enough to overflow the stack.
+    public static let maxDepth = 2 * YAMLParser.Limits().maxDepth
+
     /// Applies every operation in order. Nothing is applied if one fails.
     public func apply(to document: Node) throws -> Node {
         var doc = document
+        var copied = 0
         for op in operations {
-            doc = try Self.apply(op, to: doc)
+            doc = try Self.apply(op, to: doc, copied: &copied)
         }
         return doc
     }
 
-    static func apply(_ op: Operation, to doc: Node) throws -> Node {
+    static func apply(_ op: Operation, to doc: Node, copied: inout Int) throws -> Node {
         let path = op.pathText
         switch op.kind {
         case .add:
+            try checkDepth(of: op.value!, at: op.path, op: op)
             return try add(op.value!, at: op.path[...], in: doc, op: op, pointer: path)
         case .remove:
             return try remove(at: op.path[...], in: doc, op: op, pointer: path).root
         case .replace:
             _ = try get(op.path[...], in: doc, op: op, pointer: path)
+            try checkDepth(of: op.value!, at: op.path, op: op)
             let removed = try remove(at: op.path[...], in: doc, op: op, pointer: path, forReplace: true)
             return try add(op.value!.replacing(removed.removed), at: op.path[...], in: removed.root, op: op, pointer: path)
         case .move:
@@ -118,9 +131,16 @@ public struct JSONPatch: Sendable {
                 throw Diagnostic.error(at: op.location, "cannot move \(pointerText(from)) into its own child \(op.pathText)")
             }
             let removed = try remove(at: from[...], in: doc, op: op, pointer: "from " + pointerText(from))
+            try checkDepth(of: removed.removed, at: op.path, op: op)
             return try add(removed.removed, at: op.path[...], in: removed.root, op: op, pointer: path)
         case .copy:
             let value = try get(op.from![...], in: doc, op: op, pointer: "from " + pointerText(op.from!))
+            copied += value.size(upTo: maxCopiedNodes - copied + 1)
+            if copied > maxCopiedNodes {
+                throw Diagnostic.error(at: op.location, "the patch copies more than \(maxCopiedNodes) nodes; refusing a possible copy bomb",
+                                       hint: "copy smaller parts, or write the values out")
+            }
+            try checkDepth(of: value, at: op.path, op: op)
             return try add(value, at: op.path[...], in: doc, op: op, pointer: path)
         case .test:
             let value = try get(op.path[...], in: doc, op: op, pointer: path)
@@ -129,6 +149,16 @@ public struct JSONPatch: Sendable {
                                        hint: "the resource holds a different value there; the patch was written for another base")
             }
             return doc
+        }
+    }
+
+    /// A value placed at `path` may not nest the document deeper than `maxDepth`.
+    static func checkDepth(of value: Node, at path: [String], op: Operation) throws {
+        let depth = path.count + value.height(upTo: maxDepth + 1)
+        if depth > maxDepth {
+            let pointer = op.pathText.isEmpty ? "\"\"" : op.pathText.count > 100 ? op.pathText.prefix(100) + "…" : op.pathText
+            throw Diagnostic.error(at: op.location, "\(op.kind.rawValue) \(pointer) would nest the document more than \(maxDepth) levels deep",
+                                   hint: "JSON patches may not build trees deeper than that")
         }
     }
 

@@ -78,6 +78,7 @@ public struct StrategicMerge {
                 continue
             }
             guard let current = result[key] else {
+                try Self.checkDirectives(in: patchValue, path: fieldPath)
                 if !isDeleteList, let added = Self.discardNullsAndDirectives(patchValue) {
                     result.set(key, added, keyLocation: entry.keyLocation)
                 }
@@ -107,6 +108,7 @@ public struct StrategicMerge {
                         hint: "a merge keeps each value's type; to change it, use a JSON patch with op: replace")
                 }
                 // The types differ: the patch wins, as in apimachinery.
+                try Self.checkDirectives(in: patchValue, path: fieldPath)
                 if !isDeleteList, let replacement = Self.discardNullsAndDirectives(patchValue) {
                     result.set(key, replacement.replacing(current), keyLocation: entry.keyLocation)
                 }
@@ -473,6 +475,30 @@ public struct StrategicMerge {
     }
 
     // MARK: New values
+
+    /// A value the patch adds whole is not merged, so its directives are dropped; an unknown
+    /// `$patch` among them is still a mistake (a typo for replace or delete), not a no-op.
+    static func checkDirectives(in node: Node, path: FieldPath) throws {
+        var pending = [(node, path)]
+        while let (node, path) = pending.popLast() {
+            switch node.value {
+            case .scalar:
+                continue
+            case .mapping(let m):
+                if let directive = m[Directive.patch] {
+                    switch directive.scalar {
+                    case .string(Directive.replace)?, .string(Directive.delete)?, .string(Directive.merge)?: break
+                    default:
+                        throw Diagnostic.error(at: directive.location, "unknown $patch directive \(directive.scalar?.display ?? directive.kindName) (at \(path))",
+                                               hint: "$patch takes \"replace\" or \"delete\"")
+                    }
+                }
+                for (key, entry) in m.entries where entry.value.scalar == nil { pending.append((entry.value, path.appending(key))) }
+            case .sequence(let items):
+                for (i, item) in items.enumerated() where item.scalar == nil { pending.append((item, path.appending(.index(i)))) }
+            }
+        }
+    }
 
     /// A patch value that lands where the base has nothing (or something of another type)
     /// loses its nulls and every mapping that carries a `$patch` directive, as in apimachinery.

@@ -72,11 +72,37 @@ public struct RenderedEnvironment: Sendable {
         out += "source-revision: \(revision)\n"
         out += "layers: \(outcome.layers.joined(separator: ", "))\n"
         out += "parameters:\n"
+        // A parameter that names a credential, or whose value is a plaintext secret of the
+        // output (allowed by the environment), is not written out.
+        let secrets = SecretPolicy.secretValues(in: outcome.resources)
         for (name, value) in outcome.parameters {
-            out += "  \(name): \(inline(value))\n"
+            let secret = SecretPolicy.isSecretParameter(name) || (value.scalar.map { secrets.contains($0.text) } ?? false)
+            out += "  \(name): \(secret ? "<redacted>" : inline(value))\n"
         }
+        out += stackRuleWaivers(outcome)
         out += "resources: \(outcome.resources.count)\n"
         out += "tool: gitops-weave \(GitopsWeaveVersion.current)\n"
+        return out
+    }
+
+    /// The stack rules the environment disables and the plaintext secrets it allows, each
+    /// with its written reason and how many findings it kept quiet; nothing when none.
+    static func stackRuleWaivers(_ outcome: Renderer.Outcome) -> String {
+        let environment = outcome.environment
+        func findings(_ rule: String) -> String {
+            let n = outcome.suppressedFindings[rule] ?? 0
+            return "\(n) finding\(n == 1 ? "" : "s") suppressed"
+        }
+        var out = ""
+        if !environment.disabledRules.isEmpty {
+            out += "disabled-rules:\n"
+            for rule in environment.disabledRules {
+                out += "  \(rule.id): \(inline(.scalar(.string(rule.reason), at: rule.location))) (\(findings(rule.id)))\n"
+            }
+        }
+        if let allowed = environment.plaintextSecretsAllowed {
+            out += "plaintext-secrets-allowed: \(inline(.scalar(.string(allowed.value), at: allowed.location))) (\(findings(RuleID.plaintextSecrets)))\n"
+        }
         return out
     }
 

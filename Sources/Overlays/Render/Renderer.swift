@@ -2,7 +2,8 @@ import Foundation
 
 /// Turns one environment into its merged resources: base, then each layer in order
 /// (resources it adds, strategic patches, JSON patches), parameters substituted, then the
-/// stack's derived wiring. Pure apart from reading the source; errors are collected.
+/// stack's derived wiring, then the stack rules and the secret policy. Pure apart from
+/// reading the source; errors are collected.
 public final class Renderer: @unchecked Sendable {
     public let project: Project
     private var parsed: [String: [Node]] = [:]
@@ -21,6 +22,9 @@ public final class Renderer: @unchecked Sendable {
         public var layers: [String]
         /// Every parameter's value as the environment sees it.
         public var parameters: [(name: String, value: Node)]
+        /// Findings of the stack rules the environment disables (or of the secret policy it
+        /// waives), by rule id: counted for render-info.txt, not reported.
+        public var suppressedFindings: [String: Int] = [:]
 
         public var failed: Bool { diagnostics.contains { $0.severity == .error } }
     }
@@ -100,7 +104,10 @@ public final class Renderer: @unchecked Sendable {
                     + (environment.layers.isEmpty ? "" : " or the layers " + environment.layers.map(\.name).joined(separator: ", ")) + " uses it",
                 hint: "remove the value, or use ${\(name)} where it belongs"))
         }
-        outcome.diagnostics += StackWiring.apply(to: &outcome.resources)
+        let wiring = StackWiring.apply(to: &outcome.resources)
+        let rules = StackRules.check(outcome.resources, environment: environment, wiring: wiring)
+        outcome.diagnostics += rules.diagnostics
+        outcome.suppressedFindings = rules.suppressed
         return outcome
     }
 

@@ -7,7 +7,9 @@
 ///   weave-trace's `WF_CLICKHOUSE_REPLICATED` and `WF_CLICKHOUSE_REPLICATED_CLUSTER`.
 ///
 /// Where the source leaves a value out it is filled in; where it writes one that disagrees,
-/// that is an error at the written value.
+/// that is an error at the written value. The agreement checks are stack rules (see
+/// `StackRules`): they report under the ids `keeper-nodes`, `replicated-flag` and
+/// `replicated-cluster-name`, and an environment may disable them with a reason.
 public enum StackWiring {
     static let keeperGroupKind = "clickhouse-keeper.altinity.com/ClickHouseKeeperInstallation"
     static let clickHouseGroupKind = "clickhouse.altinity.com/ClickHouseInstallation"
@@ -168,23 +170,27 @@ public enum StackWiring {
                 let host = item["host"]
                 if let h = host?.stringValue, !hosts.contains(h) {
                     errors.append(.error(at: host!.location, "Keeper host \"\(h)\" matches no replica of \(source)",
-                                         hint: "remove zookeeper.nodes and gitops-weave derives them; the hosts are " + hosts.joined(separator: ", ")))
+                                         hint: "remove zookeeper.nodes and gitops-weave derives them; the hosts are " + hosts.joined(separator: ", "))
+                        .reported(by: RuleID.keeperNodes))
                 } else if let h = host?.stringValue, let first = seen[h] {
                     errors.append(.error(at: host!.location, "Keeper host \"\(h)\" is listed twice in zookeeper.nodes; first at \(first)",
-                                         hint: "remove zookeeper.nodes and gitops-weave derives them from the Keeper installation"))
+                                         hint: "remove zookeeper.nodes and gitops-weave derives them from the Keeper installation")
+                        .reported(by: RuleID.keeperNodes))
                 } else if host?.stringValue == nil {
-                    errors.append(.error(at: item.location, "a zookeeper node needs a host"))
+                    errors.append(.error(at: item.location, "a zookeeper node needs a host").reported(by: RuleID.keeperNodes))
                 }
                 if let h = host?.stringValue, seen[h] == nil { seen[h] = host!.location }
                 if let port = item["port"], port.scalar != .int(keeperPort) {
                     errors.append(.error(at: port.location, "Keeper port is \(port.scalar?.display ?? port.kindName), but Keeper listens on \(keeperPort)",
-                                         hint: "write port: \(keeperPort) (an integer), or remove zookeeper.nodes to have it derived"))
+                                         hint: "write port: \(keeperPort) (an integer), or remove zookeeper.nodes to have it derived")
+                        .reported(by: RuleID.keeperNodes))
                 }
             }
             let writtenHosts = items.compactMap { $0["host"]?.stringValue }
             if errors.isEmpty && (items.count != hosts.count || Set(writtenHosts) != Set(hosts)) {
                 errors.append(.error(at: written.location, "zookeeper.nodes lists \(items.count) Keeper node\(items.count == 1 ? "" : "s"), but \(source) has \(hosts.count)",
-                                     hint: "remove zookeeper.nodes and gitops-weave derives them from the Keeper installation"))
+                                     hint: "remove zookeeper.nodes and gitops-weave derives them from the Keeper installation")
+                    .reported(by: RuleID.keeperNodes))
             }
             diagnostics.append(contentsOf: errors)
             return chi
@@ -205,20 +211,23 @@ public enum StackWiring {
         var node = wandb
         let from = "ClickHouseInstallation/\(cluster.installation)"
         let replicas = (cluster.replicasSource, cluster.replicasReason)
-        let derivedValues: [(path: [String], value: Scalar, origin: SourceLocation, why: String, source: (Node, String))] = {
-            var d: [([String], Scalar, SourceLocation, String, (Node, String))] = [
+        // Each value, and the stack rule its agreement check reports under (host and port are
+        // plain wiring: nothing to disable).
+        let derivedValues: [(path: [String], value: Scalar, origin: SourceLocation, why: String, source: (Node, String), rule: String?)] = {
+            var d: [([String], Scalar, SourceLocation, String, (Node, String), String?)] = [
                 (["global", "clickhouse", "host"], .string(cluster.host), cluster.nameOrigin, "\(from) in namespace \(cluster.namespace) is served at \(cluster.host)",
-                 (cluster.installationName, cluster.installationReason)),
+                 (cluster.installationName, cluster.installationReason), nil),
                 (["global", "clickhouse", "port"], .int(clickHouseHTTPPort), cluster.nameOrigin, "ClickHouse serves HTTP on \(clickHouseHTTPPort)",
-                 (cluster.installationName, cluster.portReason)),
+                 (cluster.installationName, cluster.portReason), nil),
                 (["global", "clickhouse", "replicated"], .bool(cluster.replicated), cluster.replicasOrigin,
-                 "\(from) has \(cluster.replicas) replica\(cluster.replicas == 1 ? "" : "s") (\(cluster.replicasOrigin))", replicas),
+                 "\(from) has \(cluster.replicas) replica\(cluster.replicas == 1 ? "" : "s") (\(cluster.replicasOrigin))", replicas, RuleID.replicatedFlag),
                 (["weave-trace", "extraEnv", "WF_CLICKHOUSE_REPLICATED"], .string(cluster.replicated ? "true" : "false"), cluster.replicasOrigin,
-                 "\(from) has \(cluster.replicas) replica\(cluster.replicas == 1 ? "" : "s") (\(cluster.replicasOrigin))", replicas),
+                 "\(from) has \(cluster.replicas) replica\(cluster.replicas == 1 ? "" : "s") (\(cluster.replicasOrigin))", replicas, RuleID.replicatedFlag),
             ]
             if cluster.replicated {
                 d.append((["weave-trace", "extraEnv", "WF_CLICKHOUSE_REPLICATED_CLUSTER"], .string(cluster.cluster), cluster.nameOrigin,
-                          "the cluster of \(from) is named \"\(cluster.cluster)\" (\(cluster.nameOrigin))", (cluster.name, cluster.nameReason)))
+                          "the cluster of \(from) is named \"\(cluster.cluster)\" (\(cluster.nameOrigin))", (cluster.name, cluster.nameReason),
+                          RuleID.replicatedClusterName))
             }
             return d
         }()
@@ -237,9 +246,11 @@ public enum StackWiring {
             if let written = value(at: path, in: node), !written.isNull {
                 if written.scalar != item.value {
                     let shown = written.scalar?.display ?? written.kindName
-                    diagnostics.append(.error(
+                    var d = Diagnostic.error(
                         at: written.location, "\(path.joined(separator: ".")) is \(shown), but \(item.why), so it must be \(item.value.display)",
-                        hint: "remove it and gitops-weave derives it, or make the two agree"))
+                        hint: "remove it and gitops-weave derives it, or make the two agree")
+                    d.rule = item.rule
+                    diagnostics.append(d)
                 }
                 continue
             }
@@ -249,7 +260,8 @@ public enum StackWiring {
         if !cluster.replicated, let written = value(at: ["spec", "values", "weave-trace", "extraEnv", "WF_CLICKHOUSE_REPLICATED_CLUSTER"], in: node),
            let name = written.stringValue, name != cluster.cluster {
             diagnostics.append(.error(at: written.location, "WF_CLICKHOUSE_REPLICATED_CLUSTER is \"\(name)\", but the cluster of \(from) is \"\(cluster.cluster)\"",
-                                      hint: "remove it, or name the ClickHouse cluster the same"))
+                                      hint: "remove it, or name the ClickHouse cluster the same")
+                .reported(by: RuleID.replicatedClusterName))
         }
         return node
     }

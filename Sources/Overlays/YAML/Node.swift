@@ -210,6 +210,43 @@ extension Node: Equatable {
 }
 
 extension Node {
+    /// Number of nodes in this tree, counted only up to `limit`: trees share subtrees, so a
+    /// tree can stand for far more nodes than memory holds, and counting must stop.
+    public func size(upTo limit: Int) -> Int {
+        var count = 0
+        var pending = [self]
+        while let node = pending.popLast(), count < limit {
+            count += 1
+            switch node.value {
+            case .scalar: break
+            case .sequence(let items): pending.append(contentsOf: items)
+            case .mapping(let m): pending.append(contentsOf: m.entries.values.lazy.map(\.value))
+            }
+        }
+        return count
+    }
+
+    /// Levels of nesting: 0 for a scalar, 1 + the tallest child for a collection; counted
+    /// only up to `limit`, without recursion.
+    public func height(upTo limit: Int) -> Int {
+        var tallest = 0
+        var pending: [(node: Node, depth: Int)] = [(self, 0)]
+        while let (node, depth) = pending.popLast() {
+            switch node.value {
+            case .scalar: continue
+            case .sequence(let items):
+                tallest = max(tallest, depth + 1)
+                if tallest >= limit { return limit }
+                pending.append(contentsOf: items.lazy.map { ($0, depth + 1) })
+            case .mapping(let m):
+                tallest = max(tallest, depth + 1)
+                if tallest >= limit { return limit }
+                pending.append(contentsOf: m.entries.values.lazy.map { ($0.value, depth + 1) })
+            }
+        }
+        return tallest
+    }
+
     /// Number of nodes in this tree, itself included.
     public var size: Int {
         switch value {

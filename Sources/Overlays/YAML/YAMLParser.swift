@@ -86,7 +86,32 @@ public struct YAMLParser {
         }
         let mark = parser.problem_mark
         let location = SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+        if parser.error == YAML_SCANNER_ERROR, Self.character(atLine: Int(mark.line), column: Int(mark.column), in: input) == 0x09 {
+            return .error(at: location, "invalid YAML: " + message,
+                          hint: "this is a tab; YAML indents with spaces only")
+        }
         return .error(at: location, "invalid YAML: " + message)
+    }
+
+    /// The first byte of the character at a 0-based line and column (as libyaml counts
+    /// them, with LF line ends), or nil.
+    static func character(atLine line: Int, column: Int, in input: UnsafeBufferPointer<UInt8>) -> UInt8? {
+        var i = 0, currentLine = 0
+        while currentLine < line {
+            guard let newline = input[i...].firstIndex(of: 0x0A) else { return nil }
+            i = newline + 1
+            currentLine += 1
+        }
+        var currentColumn = 0
+        while i < input.count {
+            if input[i] & 0xC0 != 0x80 {
+                if currentColumn == column { return input[i] }
+                currentColumn += 1
+            }
+            if input[i] == 0x0A { return nil }
+            i += 1
+        }
+        return nil
     }
 
     /// Line and column of a byte offset, counted as libyaml counts marks: columns in
@@ -125,13 +150,16 @@ private struct TreeBuilder {
         /// Indices (into `items`) of keys written as a plain `<<`.
         var mergeKeys: [Int] = []
         var size = 1
+        /// Levels of nesting below this one (the tallest item's height).
+        var height = 0
     }
 
     let file: String
     let limits: YAMLParser.Limits
     var documents: [Node] = []
     var stack: [Frame] = []
-    var anchors: [String: (node: Node, size: Int)] = [:]
+    /// Anchored nodes, with their size (nodes) and height (nesting levels, 0 for a scalar).
+    var anchors: [String: (node: Node, size: Int, height: Int)] = [:]
     var writtenNodes = 0
     var aliasNodes = 0
 
@@ -176,7 +204,7 @@ private struct TreeBuilder {
                 try complete(Node.scalar(.string(text), at: loc), size: 1, anchor: nil)
                 if let anchor {
                     let value = (try? resolve(text, tag: tag, plain: plain, at: loc)) ?? .string(text)
-                    anchors[anchor] = (Node.scalar(value, at: loc), 1)
+                    anchors[anchor] = (Node.scalar(value, at: loc), 1, 0)
                 }
                 return
             }
@@ -190,12 +218,12 @@ private struct TreeBuilder {
         case YAML_SEQUENCE_END_EVENT:
             let frame = stack.removeLast()
             writtenNodes += 1
-            try complete(Node.sequence(frame.items, at: frame.location), size: frame.size, anchor: frame.anchor)
+            try complete(Node.sequence(frame.items, at: frame.location), size: frame.size, height: frame.height + 1, anchor: frame.anchor)
         case YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
             writtenNodes += 1
             let mapping = try buildMapping(frame)
-            try complete(Node.mapping(mapping, at: frame.location), size: frame.size, anchor: frame.anchor)
+            try complete(Node.mapping(mapping, at: frame.location), size: frame.size, height: frame.height + 1, anchor: frame.anchor)
         case YAML_ALIAS_EVENT:
             let loc = location(event.start_mark)
             let name = Self.string(event.data.alias.anchor) ?? ""
@@ -218,7 +246,15 @@ private struct TreeBuilder {
                     at: loc, "aliases expand to more than \(aliasNodes) nodes from \(writtenNodes) written ones; refusing a possible alias bomb",
                     hint: "write the repeated structure out, or reference it fewer times")
             }
-            try complete(target.node, size: target.size, anchor: nil)
+            // An alias nests its tree where it stands: aliases of aliases could otherwise
+            // build a tree far deeper than any written nesting, and deep enough to
+            // overflow the stack of everything that walks it.
+            if stack.count + target.height > limits.maxDepth {
+                throw Diagnostic.error(
+                    at: loc, "alias *\(name) would nest the document \(stack.count + target.height) levels deep; the limit is \(limits.maxDepth)",
+                    hint: "aliases may not nest deeper than written nesting may; reference the anchor less deeply")
+            }
+            try complete(target.node, size: target.size, height: target.height, anchor: nil)
         default:
             break
         }
@@ -234,13 +270,14 @@ private struct TreeBuilder {
         stack.append(Frame(isMapping: isMapping, location: loc, anchor: anchor))
     }
 
-    mutating func complete(_ node: Node, size: Int, anchor: String?) throws {
-        if let anchor { anchors[anchor] = (node, size) }
+    mutating func complete(_ node: Node, size: Int, height: Int = 0, anchor: String?) throws {
+        if let anchor { anchors[anchor] = (node, size, height) }
         if stack.isEmpty {
             documents.append(node)
         } else {
             stack[stack.count - 1].items.append(node)
             stack[stack.count - 1].size += size
+            stack[stack.count - 1].height = max(stack[stack.count - 1].height, height)
         }
     }
 

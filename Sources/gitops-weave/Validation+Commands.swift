@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import GitSync
+import Overlays
+
+/// `--no-validate` and `--crds DIR`: schema validation for the commands that render
+/// (`render`, `publish`, `diff`), on by default. Each command calls one of the functions
+/// below with one line; everything about validation lives here.
+struct ValidationOptions: ParsableArguments {
+    @Flag(name: .customLong("no-validate"), help: "Do not validate the rendered resources against their schemas.")
+    var noValidate = false
+
+    @Option(help: ArgumentHelp("Also validate against the CustomResourceDefinitions in DIR (its *.yaml files).", valueName: "DIR"))
+    var crds: String?
+
+    func validate() throws {
+        try SchemaValidation.checkDirectory(crds)
+    }
+
+    /// `render`: validates one environment before it is written. Errors (and, on a
+    /// terminal, the note about kinds without a CRD, once per run) go to `diagnostics`;
+    /// false when the environment must not be written.
+    func passes(_ environment: RenderedEnvironment, project: Project, into diagnostics: inout [(String?, Diagnostic)], text: Bool) -> Bool {
+        guard !noValidate else { return true }
+        let found = SchemaValidation.validate(environment.resources, project: project, crds: crds)
+        diagnostics += found.diagnostics.map { (environment.name, $0) }
+        if text, SchemaValidation.notesOnTerminal, let note = found.validator?.takeCoverageNote() { diagnostics.append((nil, note)) }
+        return !found.failed
+    }
+
+    /// `publish`: validates every environment before anything is committed, printing the
+    /// errors; false when any environment fails.
+    func passes(_ environments: [RenderedEnvironment], project: Project, text: Bool) -> Bool {
+        guard !noValidate else { return true }
+        var failed = false
+        for environment in environments {
+            let found = SchemaValidation.validate(environment.resources, project: project, crds: crds)
+            found.diagnostics.forEach(Diagnostics.print)
+            failed = failed || found.failed
+        }
+        if text, SchemaValidation.notesOnTerminal,
+           let note = (try? SchemaValidation.validator(project: project, crds: crds))?.takeCoverageNote() {
+            Diagnostics.print(note)
+        }
+        return !failed
+    }
+
+    /// `diff`: validates what HEAD renders (the working tree when `head` is nil). On errors
+    /// prints them and exits with status 2, as when HEAD does not render.
+    func checkHead(source: String, head: String?) throws {
+        guard !noValidate else { return }
+        let tree: any SourceTree
+        if let head {
+            guard let repo = try Repository.discover(containing: source), let workTree = repo.workTree else { return }
+            tree = try GitTreeSource(repository: repo, revision: head, subdirectory: SchemaValidation.relative(source, to: workTree))
+        } else {
+            tree = FileSystemSource(root: source)
+        }
+        let project = try Project.load(from: tree)
+        var failed = false
+        for outcome in Renderer(project: project).renderAll(try project.environmentNames()) where !outcome.failed {
+            let rendered = RenderedEnvironment(outcome, target: project.target, provenance: .init(sourceRevision: nil, sourceDirty: false))
+            let found = SchemaValidation.validate(rendered.resources, project: project, crds: crds)
+            found.diagnostics.forEach(Diagnostics.print)
+            failed = failed || found.failed
+        }
+        if SchemaValidation.notesOnTerminal, let note = (try? SchemaValidation.validator(project: project, crds: crds))?.takeCoverageNote() {
+            Diagnostics.print(note)
+        }
+        if failed {
+            Diagnostics.print(.error(at: nil, "cannot compare: \(head ?? "the working tree") does not pass schema validation",
+                                     hint: "fix the errors above, or pass --no-validate"))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// One validator per run, shared by every environment: each schema is compiled once.
+enum SchemaValidation {
+    private final class Cache: @unchecked Sendable {
+        let lock = NSLock()
+        var validators: [String: Result<SchemaValidator, Diagnostic>] = [:]
+        var reported: Set<String> = []
+    }
+    private static let cache = Cache()
+
+    /// Notes for people go to stderr only when it is a terminal (as progress does), so
+    /// scripts and CI logs see errors alone.
+    static var notesOnTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// `dir` relative to `root`, both resolved through symbolic links (as diff reads HEAD).
+    static func relative(_ dir: String, to root: String) -> String {
+        let d = URL(fileURLWithPath: dir).resolvingSymlinksInPath().standardizedFileURL.path
+        var r = URL(fileURLWithPath: root).resolvingSymlinksInPath().standardizedFileURL.path
+        if r.hasSuffix("/") { r.removeLast() }
+        guard d.hasPrefix(r) else { return "" }
+        return String(d.dropFirst(r.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+    }
+
+    static func checkDirectory(_ crds: String?) throws {
+        guard let crds else { return }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: crds, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--crds \(crds): no such directory")
+        }
+    }
+
+    /// The run's validator for `project`: its `crds:` and the CRDs in `crds` (a directory).
+    static func validator(project: Project, crds: String?) throws -> SchemaValidator {
+        let key = project.source.displayPath(project.file) + "\u{0}" + (crds ?? "")
+        cache.lock.lock()
+        defer { cache.lock.unlock() }
+        if let done = cache.validators[key] { return try done.get() }
+        let made: Result<SchemaValidator, Diagnostic>
+        do {
+            var schemas = project.validationSchemas
+            if let crds { try schemas.addCRDs(inDirectory: crds) }
+            made = .success(SchemaValidator(schemas: schemas))
+        } catch let d as Diagnostic {
+            made = .failure(d)
+        } catch {
+            made = .failure(.error(at: nil, "\(error)"))
+        }
+        cache.validators[key] = made
+        return try made.get()
+    }
+
+    /// The errors of some resources. A validator that cannot be made (a bad `--crds`
+    /// file) is one error, reported the first time.
+    static func validate(_ resources: [Resource], project: Project, crds: String?) -> (diagnostics: [Diagnostic], failed: Bool, validator: SchemaValidator?) {
+        do {
+            let validator = try validator(project: project, crds: crds)
+            let found = validator.validate(resources)
+            return (found, found.contains { $0.severity == .error }, validator)
+        } catch {
+            let d = error as? Diagnostic ?? .error(at: nil, "\(error)")
+            cache.lock.lock()
+            let first = cache.reported.insert(d.description).inserted
+            cache.lock.unlock()
+            return (first ? [d] : [], true, nil)
+        }
+    }
+}
