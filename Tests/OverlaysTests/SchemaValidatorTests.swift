@@ -887,3 +887,29 @@ struct RenderedValidationTests {
         #expect(src.relative(found) == ["environments/test.yaml:2:9: error: Widget/w spec.size: expected integer, found string \"3\""])
     }
 }
+
+@Suite("Schema validation: roots and long values")
+struct SchemaValidatorEdgeTests {
+    @Test("a CRD schema that does not name apiVersion, kind or metadata still accepts them")
+    func rootFields() throws {
+        let crd = WidgetSchema.crd
+            .replacingOccurrences(of: "                  apiVersion: {type: string}\n", with: "")
+            .replacingOccurrences(of: "                  kind: {type: string}\n", with: "")
+            .replacingOccurrences(of: "                  metadata: {type: object}\n", with: "")
+        var schemas = ValidationSchemas()
+        try schemas.addCRDs(parseStream(crd, file: "widget-crd.yaml"))
+        let resource = try Resource(document: try parse("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\nstray: 1\n"))
+        let headlines = SchemaValidator(schemas: schemas).validate(resource).map(\.headline)
+        #expect(headlines.count == 1, "\(headlines)")
+        #expect(headlines.first?.contains("unknown field \"stray\"") == true, "\(headlines)")
+    }
+
+    @Test("a huge value is not echoed whole in a message")
+    func longValues() throws {
+        let digits = String(repeating: "7", count: 5_000)
+        let text = String(repeating: "x", count: 5_000)
+        let errors = try WidgetSchema.errors("  size: 3\n  flag: \(digits)\n  ratio: \"\(text)\"\n")
+        #expect(errors.count == 2, "\(errors.map(\.headline))")
+        for e in errors { #expect(e.description.count < 400, "\(e.description.prefix(200))") }
+    }
+}

@@ -179,18 +179,18 @@ struct Walk {
         case .int, .float:
             guard let value = Double(floatLiteral: scalar.text) else { return }
             if let min = s.minimum, value < min || (s.exclusiveMinimum && value == min) {
-                error(node, "\(scalar.text) is less than the \(s.exclusiveMinimum ? "exclusive " : "")minimum \(Self.number(min))",
+                error(node, "\(Self.short(scalar.text)) is less than the \(s.exclusiveMinimum ? "exclusive " : "")minimum \(Self.number(min))",
                       hint: s.exclusiveMinimum ? "use a value greater than \(Self.number(min))" : "the smallest allowed value is \(Self.number(min))")
             }
             if let max = s.maximum, value > max || (s.exclusiveMaximum && value == max) {
-                error(node, "\(scalar.text) is greater than the \(s.exclusiveMaximum ? "exclusive " : "")maximum \(Self.number(max))",
+                error(node, "\(Self.short(scalar.text)) is greater than the \(s.exclusiveMaximum ? "exclusive " : "")maximum \(Self.number(max))",
                       hint: s.exclusiveMaximum ? "use a value less than \(Self.number(max))" : "the largest allowed value is \(Self.number(max))")
             }
             if scalar.tag == .int {
                 if s.format == "int32", !(Int(scalar.text).map { $0 >= Int(Int32.min) && $0 <= Int(Int32.max) } ?? false) {
-                    error(node, "\(scalar.text) is out of range for a 32-bit integer", hint: "use a value from \(Int32.min) to \(Int32.max)")
+                    error(node, "\(Self.short(scalar.text)) is out of range for a 32-bit integer", hint: "use a value from \(Int32.min) to \(Int32.max)")
                 } else if s.format == "int64", Int(scalar.text) == nil {
-                    error(node, "\(scalar.text) is out of range for a 64-bit integer", hint: "use a value from \(Int64.min) to \(Int64.max)")
+                    error(node, "\(Self.short(scalar.text)) is out of range for a 64-bit integer", hint: "use a value from \(Int64.min) to \(Int64.max)")
                 }
             }
         case .bool, .null:
@@ -231,7 +231,7 @@ struct Walk {
                 path.append(.key(key))
                 check(entry.value, values)
                 path.removeLast()
-            } else if closed {
+            } else if closed && !(path.isEmpty && Self.alwaysAllowedAtRoot.contains(key)) {
                 unknownField(key, entry, s)
             }
         }
@@ -278,7 +278,7 @@ struct Walk {
             }
             switch expected {
             case .string?:
-                return "quote it: \(field)\"\(scalar.text)\""
+                return "quote it: \(field)\"\(Self.short(scalar.text))\""
             case nil:
                 return nil
             case .object?:
@@ -292,7 +292,7 @@ struct Walk {
                 }
                 let resolved = ScalarResolver.resolvePlain(scalar.text)
                 if Self.matches(type, Node.scalar(resolved, at: fallback)) {
-                    return "remove the quotes: \(field)\(resolved.text)"
+                    return "remove the quotes: \(field)\(Self.short(resolved.text))"
                 }
                 if type == .boolean { return "write true or false, without quotes" }
                 return nil
@@ -381,19 +381,27 @@ struct Walk {
         case .scalar(let s):
             switch s.tag {
             case .string: return "string " + quoted(s.text)
-            case .int: return "integer " + s.text
-            case .float: return "number " + s.text
+            case .int: return "integer " + short(s.text)
+            case .float: return "number " + short(s.text)
             case .bool: return "boolean " + s.text
             case .null: return "null"
             }
         }
     }
 
+    /// The API server accepts these on every object, whether or not a CRD's schema names them.
+    static let alwaysAllowedAtRoot: Set<String> = ["apiVersion", "kind", "metadata"]
+
+    /// Scalar text for a message: at most 60 characters, so a huge value is never echoed.
+    static func short(_ text: String) -> String {
+        text.count <= 60 ? text : String(text.prefix(60)) + "…"
+    }
+
     static func display(_ node: Node) -> String {
         switch node.value {
         case .mapping: return "{…}"
         case .sequence: return "[…]"
-        case .scalar(let s): return s.tag == .string ? quoted(s.text) : s.text
+        case .scalar(let s): return s.tag == .string ? quoted(s.text) : short(s.text)
         }
     }
 
