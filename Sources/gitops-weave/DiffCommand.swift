@@ -58,8 +58,9 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let diff: RenderDiff
         do {
-            diff = try RevisionComparison(source: source, base: base, head: head).diff()
-            try validation.checkHead(source: source, head: head)
+            diff = try RevisionComparison(source: source, base: base, head: head) { project, environments in
+                try validation.checkHead(project, environments, head: head)
+            }.diff()
         } catch let failure as RenderFailure {
             failure.diagnostics.forEach(Diagnostics.print)
             Diagnostics.print(.error(at: nil, "cannot compare: an environment does not render"))

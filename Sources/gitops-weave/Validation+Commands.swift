@@ -45,21 +45,12 @@ struct ValidationOptions: ParsableArguments {
         return !failed
     }
 
-    /// `diff`: validates what HEAD renders (the working tree when `head` is nil). On errors
-    /// prints them and exits with status 2, as when HEAD does not render.
-    func checkHead(source: String, head: String?) throws {
+    /// `diff`: validates what HEAD rendered. On errors prints them and exits with status 2,
+    /// as when HEAD does not render.
+    func checkHead(_ project: Project, _ environments: [RenderedEnvironment], head: String?) throws {
         guard !noValidate else { return }
-        let tree: any SourceTree
-        if let head {
-            guard let repo = try Repository.discover(containing: source), let workTree = repo.workTree else { return }
-            tree = try GitTreeSource(repository: repo, revision: head, subdirectory: SchemaValidation.relative(source, to: workTree))
-        } else {
-            tree = FileSystemSource(root: source)
-        }
-        let project = try Project.load(from: tree)
         var failed = false
-        for outcome in Renderer(project: project).renderAll(try project.environmentNames()) where !outcome.failed {
-            let rendered = RenderedEnvironment(outcome, target: project.target, provenance: .init(sourceRevision: nil, sourceDirty: false))
+        for rendered in environments {
             let found = SchemaValidation.validate(rendered.resources, project: project, crds: crds)
             found.diagnostics.forEach(Diagnostics.print)
             failed = failed || found.failed
@@ -87,15 +78,6 @@ enum SchemaValidation {
     /// Notes for people go to stderr only when it is a terminal (as progress does), so
     /// scripts and CI logs see errors alone.
     static var notesOnTerminal: Bool { isatty(STDERR_FILENO) == 1 }
-
-    /// `dir` relative to `root`, both resolved through symbolic links (as diff reads HEAD).
-    static func relative(_ dir: String, to root: String) -> String {
-        let d = URL(fileURLWithPath: dir).resolvingSymlinksInPath().standardizedFileURL.path
-        var r = URL(fileURLWithPath: root).resolvingSymlinksInPath().standardizedFileURL.path
-        if r.hasSuffix("/") { r.removeLast() }
-        guard d.hasPrefix(r) else { return "" }
-        return String(d.dropFirst(r.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-    }
 
     static func checkDirectory(_ crds: String?) throws {
         guard let crds else { return }

@@ -74,26 +74,8 @@ public enum CompactYAML {
         return text.contains(":") && !text.hasPrefix("\"") ? quoted(key) : text
     }
 
-    /// A double-quoted string with JSON's escapes, which YAML reads the same way.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    out += String(format: "\\u%04X", u.value)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A YAML double-quoted string, as the emitter writes one.
+    static func quoted(_ s: String) -> String { YAMLEmitter.doubleQuoted(s) }
 }
 
 /// One field of one resource, read from a rendered file.

@@ -12,11 +12,15 @@ public struct RevisionComparison {
     public var source: String
     public var base: String?
     public var head: String?
+    /// Called with HEAD's project and rendered environments (only when every environment
+    /// renders), so a caller can check them without rendering HEAD again.
+    public var inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)?
 
-    public init(source: String, base: String?, head: String?) {
+    public init(source: String, base: String?, head: String?, inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) {
         self.source = source
         self.base = base
         self.head = head
+        self.inspectHead = inspectHead
     }
 
     public func diff() throws -> RenderDiff {
@@ -26,10 +30,12 @@ public struct RevisionComparison {
         }
         let subdirectory = Self.relative(source, to: workTree)
         let baseRevision = try base ?? defaultBase(repo)
-        let before = try render(GitTreeSource(repository: repo, revision: baseRevision, subdirectory: subdirectory))
+        let before = try render(GitTreeSource(repository: repo, revision: baseRevision, subdirectory: subdirectory)).resources
         let afterSource: any SourceTree = try head.map { try GitTreeSource(repository: repo, revision: $0, subdirectory: subdirectory) }
             ?? FileSystemSource(root: source)
-        return RenderDiff(before: before, after: try render(afterSource))
+        let after = try render(afterSource)
+        try inspectHead?(after.project, after.environments)
+        return RenderDiff(before: before, after: after.resources)
     }
 
     func defaultBase(_ repo: Repository) throws -> String {
@@ -43,24 +49,24 @@ public struct RevisionComparison {
         return try repo.mergeBase(headCommit, try repo.commitID(branch)).hex
     }
 
-    /// Every environment's resources; any render error stops the comparison.
-    func render(_ tree: any SourceTree) throws -> [String: [Resource]] {
+    /// Every environment rendered; any render error stops the comparison.
+    func render(_ tree: any SourceTree) throws -> (project: Project, environments: [RenderedEnvironment], resources: [String: [Resource]]) {
         let project = try Project.load(from: tree)
         let names = try project.environmentNames()
         let outcomes = Renderer(project: project).renderAll(names)
-        var errors: [Diagnostic] = []
-        var out: [String: [Resource]] = [:]
-        for o in outcomes {
-            errors += o.diagnostics.filter { $0.severity == .error }
-            // Order and sync waves as in the rendered tree, so the diff shows what is committed.
-            out[o.environment.name] = RenderedEnvironment(o, target: project.target, provenance: .init(sourceRevision: nil, sourceDirty: false)).resources
-        }
+        let errors = outcomes.flatMap { $0.diagnostics.filter { $0.severity == .error } }
         if !errors.isEmpty { throw RenderFailure(diagnostics: errors) }
-        return out
+        // Order and sync waves as in the rendered tree, so the diff shows what is committed.
+        let environments = outcomes.map {
+            RenderedEnvironment($0, target: project.target, provenance: .init(sourceRevision: nil, sourceDirty: false))
+        }
+        var resources: [String: [Resource]] = [:]
+        for env in environments { resources[env.name] = env.resources }
+        return (project, environments, resources)
     }
 
     /// `dir` relative to `root`, both resolved through symbolic links.
-    static func relative(_ dir: String, to root: String) -> String {
+    public static func relative(_ dir: String, to root: String) -> String {
         let d = URL(fileURLWithPath: dir).resolvingSymlinksInPath().standardizedFileURL.path
         let r = URL(fileURLWithPath: root).resolvingSymlinksInPath().standardizedFileURL.path
         let trimmedRoot = r.hasSuffix("/") ? String(r.dropLast()) : r

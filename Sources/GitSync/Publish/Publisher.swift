@@ -167,18 +167,10 @@ public final class Publisher {
             }
         }
         for path in oldFiles.keys where env.files[path] == nil && !Self.bookkeepingFiles.contains(path) {
-            change.removedResources.append(Self.displayName(ofFile: path))
+            change.removedResources.append(RenderedFileName(path)?.display ?? path)
         }
         change.addedResources.sort(); change.changedResources.sort(); change.removedResources.sort()
         return change
-    }
-
-    /// `clickhouseinstallation.clickhouse.altinity.com_clickhouse_wandb.yaml` → `clickhouseinstallation/wandb`.
-    static func displayName(ofFile path: String) -> String {
-        let stem = path.hasSuffix(".yaml") ? String(path.dropLast(5)) : path
-        let parts = stem.split(separator: "_")
-        guard parts.count >= 2, let kind = parts.first?.split(separator: ".").first, let name = parts.last else { return stem }
-        return "\(kind)/\(name)"
     }
 
     /// Whether a tree is an environment this tool wrote (it holds our metadata file).

@@ -110,9 +110,7 @@ public struct RenderedEnvironment: Sendable {
         switch node.value {
         case .scalar(let s):
             guard s.tag == .string else { return s.text }
-            var out = ByteWriter(capacity: s.text.utf8.count + 2)
-            ScalarStyle.writeDoubleQuoted(s.text, into: &out)
-            return out.string
+            return YAMLEmitter.doubleQuoted(s.text)
         case .sequence(let items): return "[" + items.map(inline).joined(separator: ", ") + "]"
         case .mapping(let m): return "{" + m.entries.map { "\($0.key): \(inline($0.value.value))" }.joined(separator: ", ") + "}"
         }

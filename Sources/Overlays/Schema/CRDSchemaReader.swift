@@ -15,7 +15,8 @@ public enum CRDSchemaReader {
         }
     }
 
-    public static func read(crd: Node) throws -> KindSchema {
+    /// A CRD's spec, API group and kind; an error names what is missing.
+    static func identity(_ crd: Node) throws -> (spec: Node, group: String, kind: String) {
         guard let spec = crd["spec"], spec.mapping != nil else {
             throw Diagnostic.error(at: crd.location, "the CustomResourceDefinition has no spec")
         }
@@ -25,6 +26,11 @@ public enum CRDSchemaReader {
         guard let kind = spec["names"]?["kind"]?.stringValue else {
             throw Diagnostic.error(at: spec.location, "the CustomResourceDefinition has no spec.names.kind")
         }
+        return (spec, group, kind)
+    }
+
+    public static func read(crd: Node) throws -> KindSchema {
+        let (spec, group, kind) = try identity(crd)
         let versions = spec["versions"]?.sequence ?? []
         let chosen = versions.first { $0["storage"]?.scalar?.boolValue == true } ?? versions.first
         let schema = chosen?["schema"]?["openAPIV3Schema"] ?? spec["validation"]?["openAPIV3Schema"]

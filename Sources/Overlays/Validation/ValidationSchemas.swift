@@ -68,15 +68,7 @@ public struct ValidationSchemas: Sendable {
     }
 
     mutating func addCRD(_ crd: Node) throws {
-        guard let spec = crd["spec"], spec.mapping != nil else {
-            throw Diagnostic.error(at: crd.location, "the CustomResourceDefinition has no spec")
-        }
-        guard let group = spec["group"]?.stringValue else {
-            throw Diagnostic.error(at: spec.location, "the CustomResourceDefinition has no spec.group")
-        }
-        guard let kind = spec["names"]?["kind"]?.stringValue else {
-            throw Diagnostic.error(at: spec.location, "the CustomResourceDefinition has no spec.names.kind")
-        }
+        let (spec, group, kind) = try CRDSchemaReader.identity(crd)
         let groupKind = "\(group)/\(kind)"
         for old in servedVersions[groupKind] ?? [] { crds["\(group)/\(old)/\(kind)"] = nil }
         var served: [String] = []

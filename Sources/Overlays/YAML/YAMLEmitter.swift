@@ -15,6 +15,13 @@ public struct YAMLEmitter {
         return out.string
     }
 
+    /// A string as a YAML double-quoted scalar, escapes included; for one-line displays.
+    public static func doubleQuoted(_ s: String) -> String {
+        var out = ByteWriter(capacity: s.utf8.count + 2)
+        ScalarStyle.writeDoubleQuoted(s, into: &out)
+        return out.string
+    }
+
     /// Several documents separated by `---`.
     public func emitStream(_ nodes: [Node]) -> String {
         var out = ByteWriter()
