@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "gitops-weave-bench",
             dependencies: [
-                "Overlays", "GitSync", "CYAML",
+                "Overlays", "GitSync", "CYAML", "CGit2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // A libFuzzer target over parse, merge and emit (see fuzz/README.md). A normal build

@@ -1,22 +1,22 @@
 import ArgumentParser
 
-/// The benchmark tool's root command. It only groups the benchmarks; `engine` runs when no
-/// subcommand is named.
+/// The benchmark tool's root command. `stack`, the comparison with kustomize, the git CLI
+/// and libyaml, runs when no subcommand is named.
 struct WeaveBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gitops-weave-bench",
-        abstract: "Measure how fast gitops-weave reads, merges and writes Kubernetes YAML.",
+        abstract: "Measure gitops-weave against kustomize, the git CLI and libyaml.",
         discussion: """
-            Each benchmark generates its own input from a seed, so runs are repeatable and \
+            Every benchmark generates its own input from a seed, so runs are repeatable and \
             comparable across machines and commits. Build it in release mode; a debug build \
-            measures the compiler, not the engine:
+            measures the compiler, not the tool:
 
-              swift run -c release gitops-weave-bench engine
+              swift run -c release gitops-weave-bench --envs 100,1000,5000
 
-            Results are medians of several repetitions after one warm-up, as a table on \
+            Results are medians of several repetitions after one warm-up, as tables on \
             standard output, or as one JSON object with --json. Progress goes to standard \
             error. See bench/README.md for what every figure means.
             """,
-        subcommands: [EngineBenchmark.self, PublishBenchmark.self, DiffBenchmark.self],
-        defaultSubcommand: EngineBenchmark.self)
+        subcommands: [StackBenchmark.self, EngineBenchmark.self, GenerateCommand.self],
+        defaultSubcommand: StackBenchmark.self)
 }

@@ -1,2 +1,2 @@
-// The entry point; the commands live in WeaveBench.swift and EngineBenchmark.swift.
+// The entry point; the root command is in WeaveBench.swift.
 WeaveBench.main()

@@ -97,18 +97,14 @@ struct PublishCommand: ParsableCommand {
         }
 
         // Render everything first: nothing is committed unless every environment renders.
-        let renderer = Renderer(project: project)
-        var rendered: [RenderedEnvironment] = []
-        var failed = false
-        for name in names {
-            let outcome = renderer.render(named: name)
-            for d in outcome.diagnostics { Diagnostics.print(d) }
-            if outcome.failed { failed = true; continue }
-            rendered.append(RenderedEnvironment(outcome, target: project.target,
-                                                provenance: .init(sourceRevision: sourceInfo.commit, sourceDirty: sourceInfo.dirty)))
-        }
-        if !validation.passes(rendered, project: project, text: format == .text) { failed = true }
-        if failed {
+        let pipeline = RenderPipeline(renderer: Renderer(project: project),
+                                      provenance: .init(sourceRevision: sourceInfo.commit, sourceDirty: sourceInfo.dirty),
+                                      validator: try validation.validator(for: project))
+        let results = pipeline.run(names)
+        for result in results { result.diagnostics.forEach(Diagnostics.print) }
+        validation.printCoverageNote(project, text: format == .text)
+        let rendered = results.compactMap(\.environment)
+        if results.contains(where: \.failed) {
             throw Diagnostic.error(at: nil, "nothing was published: fix the errors above and publish again")
         }
 

@@ -72,26 +72,26 @@ struct RenderCommand: ParsableCommand {
             }
             names = known
         }
-        let provenance = SourceRevision.read(source)
+        let validator: SchemaValidator?
+        do {
+            validator = try validation.validator(for: project)
+        } catch let d as Diagnostic {
+            report.finish(rendered: [], diagnostics: [(nil, d)])
+            throw ExitCode(1)
+        }
         let outRoot = out ?? (source as NSString).appendingPathComponent(project.outputDirectory)
-        let output = OutputDirectory(outRoot)
-        let renderer = Renderer(project: project)
+        let pipeline = RenderPipeline(renderer: Renderer(project: project), provenance: SourceRevision.read(source), validator: validator)
+        let total = names.count
+        let results = pipeline.write(names, to: OutputDirectory(outRoot)) { done in report.progress("rendered \(done)/\(total) environments") }
 
         var rendered: [(name: String, directory: String, resources: Int)] = []
         var diagnostics: [(String?, Diagnostic)] = []
-        for (i, name) in names.enumerated() {
-            report.progress("rendering \(name) (\(i + 1)/\(names.count))")
-            let outcome = renderer.render(named: name)
-            diagnostics += outcome.diagnostics.map { (name, $0) }
-            guard !outcome.failed else { continue }
-            let environment = RenderedEnvironment(outcome, target: project.target, provenance: provenance)
-            guard validation.passes(environment, project: project, into: &diagnostics, text: format == .text) else { continue }
-            do {
-                try output.write(environment)
-                rendered.append((name, (outRoot as NSString).appendingPathComponent(name), environment.resources.count))
-            } catch let d as Diagnostic {
-                diagnostics.append((name, d))
-            }
+        for result in results {
+            diagnostics += result.diagnostics.map { (result.name, $0) }
+            if let directory = result.directory { rendered.append((result.name, directory, result.resources)) }
+        }
+        if format == .text, SchemaValidation.notesOnTerminal, let note = validator?.takeCoverageNote() {
+            diagnostics.append((nil, note))
         }
         report.finish(rendered: rendered, diagnostics: diagnostics)
         if diagnostics.contains(where: { $0.1.severity == .error }) { throw ExitCode(1) }
@@ -113,18 +113,22 @@ enum SourceRevision {
 }
 
 /// Prints results as text (people) or JSON (machines); progress only on a terminal.
-final class Report {
+final class Report: @unchecked Sendable {
     let format: ReportFormat
     let showsProgress: Bool
     private var progressShown = false
+    private let lock = NSLock()
 
     init(format: ReportFormat) {
         self.format = format
         showsProgress = format == .text && isatty(STDERR_FILENO) == 1
     }
 
+    /// Safe to call from the render workers.
     func progress(_ line: String) {
         guard showsProgress else { return }
+        lock.lock()
+        defer { lock.unlock() }
         FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
         progressShown = true
     }

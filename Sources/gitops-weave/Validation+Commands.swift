@@ -17,32 +17,18 @@ struct ValidationOptions: ParsableArguments {
         try SchemaValidation.checkDirectory(crds)
     }
 
-    /// `render`: validates one environment before it is written. Errors (and, on a
-    /// terminal, the note about kinds without a CRD, once per run) go to `diagnostics`;
-    /// false when the environment must not be written.
-    func passes(_ environment: RenderedEnvironment, project: Project, into diagnostics: inout [(String?, Diagnostic)], text: Bool) -> Bool {
-        guard !noValidate else { return true }
-        let found = SchemaValidation.validate(environment.resources, project: project, crds: crds)
-        diagnostics += found.diagnostics.map { (environment.name, $0) }
-        if text, SchemaValidation.notesOnTerminal, let note = found.validator?.takeCoverageNote() { diagnostics.append((nil, note)) }
-        return !found.failed
+    /// `render`: the validator to check each environment with before it is written; nil
+    /// with --no-validate.
+    func validator(for project: Project) throws -> SchemaValidator? {
+        guard !noValidate else { return nil }
+        return try SchemaValidation.validator(project: project, crds: crds)
     }
 
-    /// `publish`: validates every environment before anything is committed, printing the
-    /// errors; false when any environment fails.
-    func passes(_ environments: [RenderedEnvironment], project: Project, text: Bool) -> Bool {
-        guard !noValidate else { return true }
-        var failed = false
-        for environment in environments {
-            let found = SchemaValidation.validate(environment.resources, project: project, crds: crds)
-            found.diagnostics.forEach(Diagnostics.print)
-            failed = failed || found.failed
-        }
-        if text, SchemaValidation.notesOnTerminal,
-           let note = (try? SchemaValidation.validator(project: project, crds: crds))?.takeCoverageNote() {
-            Diagnostics.print(note)
-        }
-        return !failed
+    /// The note about kinds validated without a schema, once per run, on a terminal.
+    func printCoverageNote(_ project: Project, text: Bool) {
+        guard !noValidate, text, SchemaValidation.notesOnTerminal,
+              let note = (try? SchemaValidation.validator(project: project, crds: crds))?.takeCoverageNote() else { return }
+        Diagnostics.print(note)
     }
 
     /// `diff`: validates what HEAD rendered. On errors prints them and exits with status 2,

@@ -53,13 +53,13 @@ public struct RevisionComparison {
     func render(_ tree: any SourceTree) throws -> (project: Project, environments: [RenderedEnvironment], resources: [String: [Resource]]) {
         let project = try Project.load(from: tree)
         let names = try project.environmentNames()
-        let outcomes = Renderer(project: project).renderAll(names)
-        let errors = outcomes.flatMap { $0.diagnostics.filter { $0.severity == .error } }
+        // Laid out as in the rendered tree (order, sync waves), so the diff shows what is
+        // committed; validation is the caller's, through `inspectHead`.
+        let results = RenderPipeline(renderer: Renderer(project: project), provenance: .init(sourceRevision: nil, sourceDirty: false),
+                                     validator: nil).run(names)
+        let errors = results.flatMap { $0.diagnostics.filter { $0.severity == .error } }
         if !errors.isEmpty { throw RenderFailure(diagnostics: errors) }
-        // Order and sync waves as in the rendered tree, so the diff shows what is committed.
-        let environments = outcomes.map {
-            RenderedEnvironment($0, target: project.target, provenance: .init(sourceRevision: nil, sourceDirty: false))
-        }
+        let environments = results.compactMap(\.environment)
         var resources: [String: [Resource]] = [:]
         for env in environments { resources[env.name] = env.resources }
         return (project, environments, resources)

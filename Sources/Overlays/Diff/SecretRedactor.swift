@@ -6,6 +6,7 @@ import Foundation
 /// a diff still says that it changed, never what it is.
 public enum SecretRedactor {
     static let sensitiveWords = ["password", "passwd", "secret", "token", "apikey", "api_key", "accesskey", "access_key", "privatekey", "private_key", "credential"]
+    private static let sensitiveBytes = sensitiveWords.map { Array($0.utf8) }
 
     public static func isSensitiveKey(_ key: String) -> Bool {
         let k = key.lowercased()
@@ -13,7 +14,7 @@ public enum SecretRedactor {
         if k.hasSuffix("secretref") || k.hasSuffix("secretkeyref") || k.hasSuffix("passwordsecret") || k == "secretname" || k.hasSuffix("secretstoreref") {
             return false
         }
-        return sensitiveWords.contains { k.contains($0) }
+        return sensitiveBytes.contains { k.containsBytes($0) }
     }
 
     public static func redacted(_ text: String) -> String {

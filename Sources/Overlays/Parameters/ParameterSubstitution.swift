@@ -22,33 +22,47 @@ public struct ParameterSubstitution {
     }
 
     public mutating func substitute(_ node: Node) -> Node {
+        substituted(node) ?? node
+    }
+
+    /// The node with its placeholders filled in, or nil when it has none: subtrees without
+    /// placeholders (most of a base) are shared with the parsed file, not copied.
+    mutating func substituted(_ node: Node) -> Node? {
         switch node.value {
         case .scalar(let s):
-            guard s.tag == .string, s.text.contains("${") || s.text.contains("$${") else { return node }
+            guard s.tag == .string, s.text.containsBytes(Self.marker) else { return nil }
             return substitute(string: s.text, in: node)
         case .sequence(let items):
+            var copy: [Node]?
+            for (i, item) in items.enumerated() {
+                guard let new = substituted(item) else { continue }
+                if copy == nil { copy = items }
+                copy![i] = new
+            }
+            guard let copy else { return nil }
             var out = node
-            out.value = .sequence(items.map { substitute($0) })
+            out.value = .sequence(copy)
             return out
         case .mapping(let m):
-            var copy = m
-            for (key, entry) in m.entries where key.contains("${") {
-                diagnostics.append(.error(at: entry.keyLocation, "placeholders are not substituted in mapping keys: \"\(key)\"",
-                                          hint: "keys are structure, which comes from layers; use a layer patch, or $${ for a literal ${"))
+            var copy: Mapping?
+            for (i, (key, entry)) in m.entries.enumerated() {
+                if key.containsBytes(Self.marker) {
+                    diagnostics.append(.error(at: entry.keyLocation, "placeholders are not substituted in mapping keys: \"\(key)\"",
+                                              hint: "keys are structure, which comes from layers; use a layer patch, or $${ for a literal ${"))
+                }
+                guard let new = substituted(entry.value) else { continue }
+                if copy == nil { copy = m }
+                copy!.setValue(at: i, new)
             }
-            for (key, entry) in m.entries where Self.mayContainPlaceholder(entry.value) {
-                copy.set(key, substitute(entry.value))
-            }
+            guard let copy else { return nil }
             var out = node
             out.value = .mapping(copy)
             return out
         }
     }
 
-    private static func mayContainPlaceholder(_ node: Node) -> Bool {
-        if case .scalar(let s) = node.value { return s.tag == .string && s.text.contains("${") }
-        return true
-    }
+    /// `${`, which `$${` contains too.
+    private static let marker = Array("${".utf8)
 
     enum Piece {
         case text(String)
@@ -57,31 +71,34 @@ public struct ParameterSubstitution {
 
     /// Splits a string into text and placeholders; nil (with a diagnostic) when malformed.
     mutating func pieces(_ text: String, at location: SourceLocation) -> [Piece]? {
+        let bytes = Array(text.utf8)
+        let dollar = UInt8(ascii: "$"), open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
         var out: [Piece] = []
         var literal = ""
-        var rest = Substring(text)
-        while let dollar = rest.firstIndex(of: "$") {
-            literal += rest[..<dollar]
-            let after = rest[dollar...]
-            if after.hasPrefix("$${") {
-                literal += "${"
-                rest = after.dropFirst(3)
-            } else if after.hasPrefix("${") {
-                guard let close = after.firstIndex(of: "}") else {
+        var run = 0  // start of the literal bytes not yet copied into `literal`
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] == dollar else { i += 1; continue }
+            if i + 2 < bytes.count, bytes[i + 1] == dollar, bytes[i + 2] == open {
+                literal += String(decoding: bytes[run..<i], as: UTF8.self) + "${"
+                i += 3
+                run = i
+            } else if i + 1 < bytes.count, bytes[i + 1] == open {
+                guard let end = bytes[(i + 2)...].firstIndex(of: close) else {
                     diagnostics.append(.error(at: location, "unterminated placeholder in \"\(text)\"",
                                               hint: "write ${name}, or $${ for a literal ${"))
                     return nil
                 }
-                let name = String(after[after.index(after.startIndex, offsetBy: 2)..<close])
+                literal += String(decoding: bytes[run..<i], as: UTF8.self)
                 if !literal.isEmpty { out.append(.text(literal)); literal = "" }
-                out.append(.placeholder(name))
-                rest = after[after.index(after: close)...]
+                out.append(.placeholder(String(decoding: bytes[(i + 2)..<end], as: UTF8.self)))
+                i = end + 1
+                run = i
             } else {
-                literal += "$"
-                rest = after.dropFirst()
+                i += 1
             }
         }
-        literal += rest
+        literal += String(decoding: bytes[run...], as: UTF8.self)
         if !literal.isEmpty { out.append(.text(literal)) }
         return out
     }

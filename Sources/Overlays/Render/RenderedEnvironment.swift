@@ -58,7 +58,12 @@ public struct RenderedEnvironment: Sendable {
         var parts = [id.kind.lowercased() + (id.group.isEmpty ? "" : "." + id.group)]
         if let ns = id.namespace { parts.append(ns) }
         parts.append(id.name)
-        let safe = parts.joined(separator: "_").map { c -> Character in
+        let joined = parts.joined(separator: "_")
+        // Names are almost always ASCII already; only other strings take the slow path.
+        if joined.utf8.allSatisfy({ b in (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x2D || b == 0x5F }) {
+            return joined + ".yaml"
+        }
+        let safe = joined.map { c -> Character in
             c.isLetter || c.isNumber || c == "." || c == "-" || c == "_" ? c : "-"
         }
         return String(safe) + ".yaml"
@@ -74,7 +79,11 @@ public struct RenderedEnvironment: Sendable {
         out += "parameters:\n"
         // A parameter that names a credential, or whose value is a plaintext secret of the
         // output (allowed by the environment), is not written out.
-        let secrets = SecretPolicy.secretValues(in: outcome.resources)
+        // Only an environment whose plaintext secrets were allowed (or reported) holds any;
+        // the search walks every resource, so it is not made for the others.
+        let holdsSecrets = outcome.suppressedFindings[RuleID.plaintextSecrets, default: 0] > 0
+            || outcome.diagnostics.contains { $0.rule == RuleID.plaintextSecrets }
+        let secrets = holdsSecrets ? SecretPolicy.secretValues(in: outcome.resources) : []
         for (name, value) in outcome.parameters {
             let secret = SecretPolicy.isSecretParameter(name) || (value.scalar.map { secrets.contains($0.text) } ?? false)
             out += "  \(name): \(secret ? "<redacted>" : inline(value))\n"

@@ -7,6 +7,8 @@ import Foundation
 public final class Renderer: @unchecked Sendable {
     public let project: Project
     private var parsed: [String: [Node]] = [:]
+    private var layerListings: [String: LayerListing] = [:]
+    private var baseFileList: [String]?
     private let lock = NSLock()
 
     public init(project: Project) {
@@ -31,15 +33,11 @@ public final class Renderer: @unchecked Sendable {
 
     /// Renders environments on every core; results come back in the order of `names`.
     public func renderAll(_ names: [String]) -> [Outcome] {
-        var results = [Outcome?](repeating: nil, count: names.count)
-        let lock = NSLock()
+        let results = ResultSlots<Outcome>(count: names.count)
         DispatchQueue.concurrentPerform(iterations: names.count) { i in
-            let outcome = render(named: names[i])
-            lock.lock()
-            results[i] = outcome
-            lock.unlock()
+            _ = results.set(i, render(named: names[i]))
         }
-        return results.map { $0! }
+        return results.values
     }
 
     /// Renders a named environment.
@@ -66,7 +64,7 @@ public final class Renderer: @unchecked Sendable {
         var substitution = ParameterSubstitution(declarations: project.parameters, values: values, environmentFile: environment.file)
         do {
             var base: [Node] = []
-            for file in try project.source.yamlFiles(in: project.baseDirectory) {
+            for file in try baseFiles() {
                 base += try parse(file).map { substitution.substitute($0) }
             }
             outcome.diagnostics += substitution.diagnostics
@@ -152,36 +150,78 @@ public final class Renderer: @unchecked Sendable {
     func resolveLayers(_ environment: Environment, into diagnostics: inout [Diagnostic]) -> [Layer] {
         var layers: [Layer] = []
         for reference in environment.layers {
-            let path = project.layerPath(reference.name)
-            do {
-                guard let entries = try project.source.list(path) else {
-                    let known = (try? project.source.list(project.layersDirectory))?.filter(\.isDirectory).map(\.name) ?? []
-                    var hint = "layers are directories under \(project.source.displayPath(project.layersDirectory))/"
-                    if let close = ParameterSubstitution.closest(to: reference.name, in: known) {
-                        hint = "did you mean \"\(close)\"? " + hint
-                    } else if !known.isEmpty {
-                        hint += "; there are: " + known.joined(separator: ", ")
-                    }
-                    diagnostics.append(.error(at: reference.location, "layer \"\(reference.name)\" does not exist", hint: hint))
-                    continue
+            switch listing(ofLayer: reference.name) {
+            case .missing(let known):
+                var hint = "layers are directories under \(project.source.displayPath(project.layersDirectory))/"
+                if let close = ParameterSubstitution.closest(to: reference.name, in: known) {
+                    hint = "did you mean \"\(close)\"? " + hint
+                } else if !known.isEmpty {
+                    hint += "; there are: " + known.joined(separator: ", ")
                 }
-                for entry in entries where !Self.layerSubdirectories.contains(entry.name) && !entry.name.hasPrefix(".") && entry.name != "README.md" {
-                    diagnostics.append(.error(
-                        at: SourceLocation(file: project.source.displayPath(path + "/" + entry.name), line: 1, column: 1),
-                        "\(entry.name) is not part of a layer's layout",
-                        hint: "a layer holds resources/, patches/ and json-patches/ directories of YAML files"))
-                }
-                layers.append(Layer(name: reference.name,
-                                    resources: try project.source.yamlFiles(in: path + "/resources"),
-                                    patches: try project.source.yamlFiles(in: path + "/patches"),
-                                    jsonPatches: try project.source.yamlFiles(in: path + "/json-patches")))
-            } catch let d as Diagnostic {
-                diagnostics.append(d)
-            } catch {
-                diagnostics.append(.error(at: reference.location, "cannot read layer \"\(reference.name)\": \(error)"))
+                diagnostics.append(.error(at: reference.location, "layer \"\(reference.name)\" does not exist", hint: hint))
+            case .unreadable(let d):
+                diagnostics.append(d.location == nil ? .error(at: reference.location, d.message, hint: d.hint) : d)
+            case .found(let layer, let strays):
+                diagnostics += strays
+                layers.append(layer)
             }
         }
         return layers
+    }
+
+    /// A layer's directory as read from the source: once per run, since every environment
+    /// that names the layer sees the same files.
+    enum LayerListing: Sendable {
+        case found(Layer, strays: [Diagnostic])
+        case missing(known: [String])
+        case unreadable(Diagnostic)
+    }
+
+    func listing(ofLayer name: String) -> LayerListing {
+        lock.lock()
+        if let done = layerListings[name] { lock.unlock(); return done }
+        lock.unlock()
+        let listing = readLayer(name)
+        lock.lock()
+        layerListings[name] = listing
+        lock.unlock()
+        return listing
+    }
+
+    private func readLayer(_ name: String) -> LayerListing {
+        let path = project.layerPath(name)
+        do {
+            guard let entries = try project.source.list(path) else {
+                return .missing(known: (try? project.source.list(project.layersDirectory))?.filter(\.isDirectory).map(\.name) ?? [])
+            }
+            let strays = entries.filter { !Self.layerSubdirectories.contains($0.name) && !$0.name.hasPrefix(".") && $0.name != "README.md" }.map {
+                Diagnostic.error(
+                    at: SourceLocation(file: project.source.displayPath(path + "/" + $0.name), line: 1, column: 1),
+                    "\($0.name) is not part of a layer's layout",
+                    hint: "a layer holds resources/, patches/ and json-patches/ directories of YAML files")
+            }
+            let layer = Layer(name: name,
+                              resources: try project.source.yamlFiles(in: path + "/resources"),
+                              patches: try project.source.yamlFiles(in: path + "/patches"),
+                              jsonPatches: try project.source.yamlFiles(in: path + "/json-patches"))
+            return .found(layer, strays: strays)
+        } catch let d as Diagnostic {
+            return .unreadable(d)
+        } catch {
+            return .unreadable(.error(at: nil, "cannot read layer \"\(name)\": \(error)"))
+        }
+    }
+
+    /// The base's files, listed once per run.
+    func baseFiles() throws -> [String] {
+        lock.lock()
+        if let done = baseFileList { lock.unlock(); return done }
+        lock.unlock()
+        let files = try project.source.yamlFiles(in: project.baseDirectory)
+        lock.lock()
+        baseFileList = files
+        lock.unlock()
+        return files
     }
 
     /// Parses a source file once for all environments.

@@ -17,7 +17,7 @@ enum ClickHouseRules {
     static func configFiles(_ chi: Resource) -> [ConfigFile] {
         guard let files = chi.node["spec"]?["configuration"]?["files"]?.mapping else { return [] }
         return files.entries.compactMap { key, entry in
-            guard key.contains("config.d/"), key.hasSuffix(".xml"), let text = entry.value.stringValue,
+            guard key.containsBytes("config.d/"), key.hasSuffix(".xml"), let text = entry.value.stringValue,
                   let xml = ConfigXMLElement.parse(text) else { return nil }
             return ConfigFile(key: key, node: entry.value, xml: xml)
         }
@@ -39,7 +39,7 @@ enum ClickHouseRules {
                 for disk in disks(file) {
                     guard let endpoint = disk.child("endpoint"), endpoint.attributes.isEmpty else { continue } // from_env: not ours to read
                     let url = S.trim(endpoint.text)
-                    guard !url.contains("{replica}") else { continue }
+                    guard !url.containsBytes("{replica}") else { continue }
                     let example = (url.hasSuffix("/") ? String(url.dropLast()) : url) + "/{replica}"
                     out.append(.error(
                         at: file.node.location,
@@ -115,7 +115,7 @@ enum ClickHouseRules {
         guard let newest = known.max(by: { S.compare($0.1, $1.1) < 0 }) else { return [] }
         var out: [Diagnostic] = []
         for keeper in context.resources(S.keeperGroupKind) {
-            for k in images(keeper, where: { $0.contains("keeper") }) {
+            for k in images(keeper, where: { $0.containsBytes("keeper") }) {
                 guard let tag = S.tag(of: k.image), let version = S.version(tag), S.compare(version, newest.1) < 0 else { continue }
                 let (location, parameter) = S.origin(of: tag, in: k.node)
                 let server = newest.0
@@ -191,20 +191,39 @@ enum ClickHouseRules {
         ]
     }()
 
-    /// The nodes at a pattern's path, with their paths.
-    static func matches(_ pattern: String, in node: Node) -> [(Node, [S.Step])] {
-        var current: [(Node, [S.Step])] = [(node, [])]
-        for part in pattern.split(separator: ".") {
-            let each = part.hasSuffix("[]")
-            let key = String(each ? part.dropLast(2) : part)
-            current = current.flatMap { n, path -> [(Node, [S.Step])] in
-                guard let child = n[key] else { return [] }
-                let here = path + [.key(key)]
-                guard each else { return [(child, here)] }
-                return (child.sequence ?? []).enumerated().map { i, item in (item, here + [.index(i, name: item["name"]?.stringValue)]) }
+    /// One step of a `stringFields` path: a key, and whether `[]` follows it.
+    struct PatternStep {
+        var key: String
+        var eachItem: Bool
+    }
+
+    /// `stringFields` split into steps once, not for every resource of every environment.
+    static let stringFieldSteps: [String: [[PatternStep]]] = stringFields.mapValues { patterns in
+        patterns.map { pattern in
+            pattern.split(separator: ".").map { part in
+                PatternStep(key: String(part.hasSuffix("[]") ? part.dropLast(2) : part), eachItem: part.hasSuffix("[]"))
             }
         }
-        return current
+    }
+
+    /// Visits the nodes at a pattern's path, with their paths.
+    static func visitMatches(_ steps: ArraySlice<PatternStep>, in node: Node, path: inout [S.Step], _ visit: (Node, [S.Step]) -> Void) {
+        guard let step = steps.first else {
+            visit(node, path)
+            return
+        }
+        guard let child = node[step.key] else { return }
+        path.append(.key(step.key))
+        defer { path.removeLast() }
+        guard step.eachItem else {
+            visitMatches(steps.dropFirst(), in: child, path: &path, visit)
+            return
+        }
+        for (i, item) in (child.sequence ?? []).enumerated() {
+            path.append(.index(i, name: item["name"]?.stringValue))
+            visitMatches(steps.dropFirst(), in: item, path: &path, visit)
+            path.removeLast()
+        }
     }
 
     static func describe(_ s: Scalar) -> String {
@@ -219,10 +238,11 @@ enum ClickHouseRules {
     static func stringBooleans(_ context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for r in context.resources {
-            guard let patterns = stringFields[r.id.groupKind] else { continue }
-            for pattern in patterns {
-                for (node, path) in matches(pattern, in: r.node) {
-                    guard let s = node.scalar, [.bool, .int, .float].contains(s.tag) else { continue }
+            guard let patterns = stringFieldSteps[r.id.groupKind] else { continue }
+            var path: [S.Step] = []
+            for steps in patterns {
+                visitMatches(steps[...], in: r.node, path: &path) { node, path in
+                    guard let s = node.scalar, [.bool, .int, .float].contains(s.tag) else { return }
                     out.append(.error(
                         at: node.location,
                         "\(S.display(path)) of \(S.name(r)) is \(describe(s)), but the CRD types it as a string",

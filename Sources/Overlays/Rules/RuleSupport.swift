@@ -33,13 +33,27 @@ enum RuleSupport {
 
     /// Visits every node of a tree with its path, parents before children.
     static func walk(_ node: Node, _ path: [Step] = [], _ visit: (Node, [Step]) -> Void) {
+        var path = path
+        walk(node, &path, visit)
+    }
+
+    /// One path buffer for the whole walk: a visitor that keeps `path` keeps a copy.
+    private static func walk(_ node: Node, _ path: inout [Step], _ visit: (Node, [Step]) -> Void) {
         visit(node, path)
         switch node.value {
         case .scalar: break
         case .mapping(let m):
-            for (k, e) in m.entries { walk(e.value, path + [.key(k)], visit) }
+            for (k, e) in m.entries {
+                path.append(.key(k))
+                walk(e.value, &path, visit)
+                path.removeLast()
+            }
         case .sequence(let items):
-            for (i, item) in items.enumerated() { walk(item, path + [.index(i, name: item["name"]?.stringValue)], visit) }
+            for (i, item) in items.enumerated() {
+                path.append(.index(i, name: item["name"]?.stringValue))
+                walk(item, &path, visit)
+                path.removeLast()
+            }
         }
     }
 
@@ -191,23 +205,25 @@ struct ConfigXMLElement {
     static let maxDepth = 256
 
     static func parse(_ text: String) -> ConfigXMLElement? {
-        var parser = XMLLiteParser(Array(text.unicodeScalars))
+        var parser = XMLLiteParser(Array(text.utf8))
         return parser.document()
     }
 }
 
+/// Reads UTF-8 bytes: every character with a meaning in XML is ASCII, and the bytes of
+/// other characters are copied through whole.
 struct XMLLiteParser {
-    let s: [Unicode.Scalar]
+    let s: [UInt8]
     var i = 0
     var line = 1
 
-    init(_ s: [Unicode.Scalar]) { self.s = s }
+    init(_ s: [UInt8]) { self.s = s }
 
     mutating func document() -> ConfigXMLElement? {
         var root: ConfigXMLElement?
         var stack: [ConfigXMLElement] = []
         while i < s.count {
-            if s[i] == "<" {
+            if s[i] == UInt8(ascii: "<") {
                 if starts("<!--") {
                     guard skip(past: "-->") else { return nil }
                 } else if starts("<![CDATA[") {
@@ -237,14 +253,14 @@ struct XMLLiteParser {
                     while true {
                         skipSpace()
                         guard i < s.count else { return nil }
-                        if s[i] == ">" { i += 1; break }
+                        if s[i] == UInt8(ascii: ">") { i += 1; break }
                         if starts("/>") { i += 2; selfClosing = true; break }
                         let attribute = readName()
                         skipSpace()
-                        guard !attribute.isEmpty, i < s.count, s[i] == "=" else { return nil }
+                        guard !attribute.isEmpty, i < s.count, s[i] == UInt8(ascii: "=") else { return nil }
                         i += 1
                         skipSpace()
-                        guard i < s.count, s[i] == "\"" || s[i] == "'" else { return nil }
+                        guard i < s.count, s[i] == UInt8(ascii: "\"") || s[i] == UInt8(ascii: "'") else { return nil }
                         let quote = s[i]
                         i += 1
                         let start = i
@@ -267,7 +283,7 @@ struct XMLLiteParser {
                 }
             } else {
                 let start = i
-                while i < s.count, s[i] != "<" { advance() }
+                while i < s.count, s[i] != UInt8(ascii: "<") { advance() }
                 if !stack.isEmpty { stack[stack.count - 1].text += Self.unescape(string(start, i)) }
             }
         }
@@ -276,7 +292,7 @@ struct XMLLiteParser {
 
     func starts(_ prefix: String) -> Bool {
         var j = i
-        for c in prefix.unicodeScalars {
+        for c in prefix.utf8 {
             guard j < s.count, s[j] == c else { return false }
             j += 1
         }
@@ -284,7 +300,7 @@ struct XMLLiteParser {
     }
 
     mutating func advance() {
-        if s[i] == "\n" { line += 1 }
+        if s[i] == UInt8(ascii: "\n") { line += 1 }
         i += 1
     }
 
@@ -292,7 +308,7 @@ struct XMLLiteParser {
     mutating func skip(past end: String) -> Bool {
         while i < s.count {
             if starts(end) {
-                i += end.unicodeScalars.count
+                i += end.utf8.count
                 return true
             }
             advance()
@@ -301,23 +317,28 @@ struct XMLLiteParser {
     }
 
     mutating func skipSpace() {
-        while i < s.count, s[i].properties.isWhitespace { advance() }
+        while i < s.count, Self.isSpace(s[i]) { advance() }
     }
 
     mutating func readName() -> String {
         let start = i
-        while i < s.count, !s[i].properties.isWhitespace, !["<", ">", "/", "=", "\"", "'"].contains(s[i]) { i += 1 }
+        while i < s.count, !Self.isSpace(s[i]), !Self.endsName(s[i]) { i += 1 }
         return string(start, i)
     }
 
     func string(_ from: Int, _ to: Int) -> String {
-        var out = String.UnicodeScalarView()
-        out.append(contentsOf: s[from..<max(from, to)])
-        return String(out)
+        String(decoding: s[from..<max(from, to)], as: UTF8.self)
+    }
+
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+
+    static func endsName(_ b: UInt8) -> Bool {
+        b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || b == UInt8(ascii: "/") || b == UInt8(ascii: "=")
+            || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'")
     }
 
     static func unescape(_ text: String) -> String {
-        guard text.contains("&") else { return text }
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
         return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
             .replacingOccurrences(of: "&amp;", with: "&")

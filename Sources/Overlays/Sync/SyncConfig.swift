@@ -285,8 +285,8 @@ public struct SyncConfig: Sendable, Equatable {
         if name == "@" { return "\"@\" is not a branch" }
         if name.hasPrefix("/") || name.hasSuffix("/") || name.contains("//") { return "it has an empty path component" }
         if name.hasSuffix(".") { return "it ends with '.'" }
-        if name.contains("..") { return "it contains \"..\"" }
-        if name.contains("@{") { return "it contains \"@{\"" }
+        if name.containsBytes("..") { return "it contains \"..\"" }
+        if name.containsBytes("@{") { return "it contains \"@{\"" }
         for c in name.unicodeScalars where c.value < 0x21 || c.value == 0x7F || "~^:?*[\\".unicodeScalars.contains(c) {
             return c.value < 0x21 || c.value == 0x7F ? "it contains a space or a control character" : "it contains '\(c)'"
         }

@@ -169,6 +169,11 @@ public struct Mapping: Sendable {
         }
     }
 
+    /// Replaces the value of the entry at `index` (in key order), keeping its key.
+    public mutating func setValue(at index: Int, _ value: Node) {
+        entries.values[index].value = value
+    }
+
     @discardableResult
     public mutating func remove(_ key: String) -> Node? {
         entries.removeValue(forKey: key)?.value

@@ -80,3 +80,43 @@ func peakResidentBytes() -> Int? {
     return Int(usage.ru_maxrss)  // bytes on Darwin
     #endif
 }
+
+/// CPU time used so far, by this process and by the children it has waited for.
+struct CPUTime {
+    var ownNanoseconds: UInt64
+    var childrenNanoseconds: UInt64
+    /// The largest resident set of any child waited for so far (Linux: kilobytes → bytes).
+    var childrenPeakResident: Int
+
+    static func now() -> CPUTime {
+        var own = rusage(), children = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &own)
+        getrusage(RUSAGE_CHILDREN.rawValue, &children)
+        func ns(_ u: rusage) -> UInt64 {
+            UInt64(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1_000_000_000 + UInt64(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1_000
+        }
+        return CPUTime(ownNanoseconds: ns(own), childrenNanoseconds: ns(children), childrenPeakResident: Int(children.ru_maxrss) * 1024)
+    }
+}
+
+/// One timed run of a phase: wall time, CPU time (own, or of the child processes), and
+/// this process's peak resident memory during it.
+struct PhaseSample {
+    var wallNanoseconds: UInt64
+    var cpuNanoseconds: UInt64
+    var peakResidentBytes: Int?
+
+    /// CPU time over wall time: how many cores the phase kept busy.
+    var cores: Double { wallNanoseconds == 0 ? 0 : Double(cpuNanoseconds) / Double(wallNanoseconds) }
+}
+
+/// Times `body`, resetting the peak-RSS mark first. `children` counts the CPU time of child
+/// processes (kustomize, git) instead of this process's own.
+func measure<T>(children: Bool = false, _ body: () throws -> T) rethrows -> (result: T, sample: PhaseSample) {
+    resetPeakResident()
+    let before = CPUTime.now()
+    let (result, ns) = try timed(body)
+    let after = CPUTime.now()
+    let cpu = children ? after.childrenNanoseconds - before.childrenNanoseconds : after.ownNanoseconds - before.ownNanoseconds
+    return (result, PhaseSample(wallNanoseconds: ns, cpuNanoseconds: cpu, peakResidentBytes: children ? nil : peakResidentBytes()))
+}

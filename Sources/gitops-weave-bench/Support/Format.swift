@@ -73,6 +73,9 @@ struct JSONObject {
     mutating func set(_ key: String, _ value: Double, digits: Int = 3) { members.append((key, Format.jsonNumber(value, digits))) }
     mutating func set(_ key: String, _ value: Bool) { members.append((key, value ? "true" : "false")) }
     mutating func set(_ key: String, _ value: JSONObject) { members.append((key, value.render(indent: 0))) }
+    mutating func set(_ key: String, _ values: [JSONObject]) {
+        members.append((key, values.isEmpty ? "[]" : "[\n" + values.map { "  " + $0.render(indent: 2) }.joined(separator: ",\n") + "\n]"))
+    }
     mutating func setNull(_ key: String) { members.append((key, "null")) }
     mutating func set(_ key: String, numbers: [Double], digits: Int = 3) {
         members.append((key, "[" + numbers.map { Format.jsonNumber($0, digits) }.joined(separator: ", ") + "]"))

@@ -1,0 +1,101 @@
+import Foundation
+
+/// Every environment through the same steps, on every core: render, lay out the files,
+/// validate. `render` then writes each environment and keeps nothing of it, so memory stays
+/// flat however many environments there are; `publish` and `diff` keep the laid-out
+/// environments in memory instead.
+public struct RenderPipeline: Sendable {
+    public var renderer: Renderer
+    public var provenance: RenderedEnvironment.Provenance
+    /// Checks a rendered environment; nil skips the check.
+    public var validator: SchemaValidator?
+
+    public init(renderer: Renderer, provenance: RenderedEnvironment.Provenance, validator: SchemaValidator?) {
+        self.renderer = renderer
+        self.provenance = provenance
+        self.validator = validator
+    }
+
+    /// One environment's way through the pipeline.
+    public struct Result: Sendable {
+        public var name: String
+        /// The laid-out environment; nil when it has errors (or, after `write`, always).
+        public var environment: RenderedEnvironment?
+        /// Where `write` put it.
+        public var directory: String?
+        public var resources: Int
+        public var diagnostics: [Diagnostic]
+
+        public var failed: Bool { diagnostics.contains { $0.severity == .error } }
+    }
+
+    /// Renders, lays out and validates every environment; results in the order of `names`.
+    public func run(_ names: [String]) -> [Result] {
+        each(names, progress: nil) { $0 }
+    }
+
+    /// `render --all`: every environment that passes is written to `output` (its directory
+    /// replaced atomically) and dropped from memory. `progress` is called, on any thread,
+    /// with the number finished so far.
+    public func write(_ names: [String], to output: OutputDirectory, progress: (@Sendable (Int) -> Void)? = nil) -> [Result] {
+        each(names, progress: progress) { result in
+            var result = result
+            guard let environment = result.environment else { return result }
+            result.environment = nil
+            do {
+                try output.write(environment)
+                result.directory = output.root.appendingPathComponent(environment.name).path
+            } catch let d as Diagnostic {
+                result.diagnostics.append(d)
+            } catch {
+                result.diagnostics.append(.error(at: nil, "cannot write \(environment.name): \(error)"))
+            }
+            return result
+        }
+    }
+
+    private func each(_ names: [String], progress: (@Sendable (Int) -> Void)?, then finish: @Sendable (Result) -> Result) -> [Result] {
+        let results = ResultSlots<Result>(count: names.count)
+        DispatchQueue.concurrentPerform(iterations: names.count) { i in
+            let done = results.set(i, finish(environment(names[i])))
+            progress?(done)
+        }
+        return results.values
+    }
+
+    func environment(_ name: String) -> Result {
+        let outcome = renderer.render(named: name)
+        var result = Result(name: name, environment: nil, directory: nil, resources: 0, diagnostics: outcome.diagnostics)
+        guard !outcome.failed else { return result }
+        let rendered = RenderedEnvironment(outcome, target: renderer.project.target, provenance: provenance)
+        result.diagnostics += validator?.validate(rendered.resources) ?? []
+        guard !result.failed else { return result }
+        result.environment = rendered
+        result.resources = rendered.resources.count
+        return result
+    }
+}
+
+/// Results filled in by concurrent workers, one slot each, read back in order.
+final class ResultSlots<Value>: @unchecked Sendable {
+    private var slots: [Value?]
+    private var filled = 0
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    /// Stores the value of slot `i`; returns how many slots are filled now.
+    func set(_ i: Int, _ value: Value) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        slots[i] = value
+        filled += 1
+        return filled
+    }
+
+    var values: [Value] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { $0! }
+    }
+}

@@ -1,0 +1,345 @@
+import Foundation
+import GitSync
+import Overlays
+
+/// What the stack benchmark times, for one number of environments.
+enum Phase: String, CaseIterable {
+    case render
+    case floor
+    case publishRender = "publish_render"
+    case publish
+    case publishNoop = "publish_noop"
+    case publishOneChanged = "publish_one_changed"
+    case gitCLI = "git_add_commit"
+    case diff
+    case kustomizeEach = "kustomize_per_process"
+    case kustomizeAll = "kustomize_aggregate"
+
+    var label: String {
+        switch self {
+        case .render: return "render --all into a directory"
+        case .floor: return "floor: libyaml, same bytes in and out"
+        case .publishRender: return "publish: render + validate in memory"
+        case .publish: return "publish: first commit (beyond render)"
+        case .publishNoop: return "publish: again, nothing changed"
+        case .publishOneChanged: return "publish: one environment changed"
+        case .gitCLI: return "git add -A && git commit, same files"
+        case .diff: return "diff HEAD~1 HEAD (one layer changed)"
+        case .kustomizeEach: return "kustomize: one process per environment"
+        case .kustomizeAll: return "kustomize: one aggregate build"
+        }
+    }
+
+    /// Phases that run other programs: their CPU time is the children's.
+    var runsChildren: Bool { [.gitCLI, .kustomizeEach, .kustomizeAll].contains(self) }
+}
+
+/// A correctness check of a run: the benchmark fails when one does not hold.
+struct Check {
+    var name: String
+    var passed: Bool
+    var detail: String
+}
+
+/// Everything measured for one number of environments.
+struct StackResult {
+    var environments: Int
+    var inputFiles = 0
+    var inputBytes = 0
+    var outputFiles = 0
+    var outputBytes = 0
+    /// Resources in all environments together.
+    var resources = 0
+    var samples: [Phase: [PhaseSample]] = [:]
+    /// Environments per repetition run as their own kustomize process (the figure is scaled
+    /// from these to all environments).
+    var kustomizeSampled: Int?
+    var kustomizeNote: String?
+    var kustomizePeakResident: Int?
+    var comparison = OutputComparison.Summary()
+    var comparedEnvironments = 0
+    /// The commit of the first publish of the warm-up, whose tree the git CLI's must equal.
+    var firstPublishedCommit: String?
+    var checks: [Check] = []
+
+    /// The median sample of a phase: median wall time and cores, the highest peak RSS.
+    func median(_ phase: Phase) -> PhaseSample? {
+        guard let all = samples[phase], !all.isEmpty else { return nil }
+        var walls = Samples(), cpus = Samples()
+        for s in all { walls.add(s.wallNanoseconds); cpus.add(s.cpuNanoseconds) }
+        return PhaseSample(wallNanoseconds: UInt64(walls.median), cpuNanoseconds: UInt64(cpus.median),
+                           peakResidentBytes: all.compactMap(\.peakResidentBytes).max())
+    }
+
+    func milliseconds(_ phase: Phase) -> Double? { median(phase).map { Double($0.wallNanoseconds) / 1e6 } }
+
+    /// The highest peak RSS of gitops-weave's own phases.
+    var peakResident: Int? {
+        [Phase.render, .publishRender, .publish, .publishNoop, .publishOneChanged, .diff].compactMap { median($0)?.peakResidentBytes }.max()
+    }
+
+    var passed: Bool { checks.allSatisfy(\.passed) }
+}
+
+/// One run of the stack benchmark at N environments, in a scratch directory of its own.
+struct StackRun {
+    struct Options {
+        var repetitions: Int
+        var scratch: URL
+        var project: String
+        var kustomizeSample: Int
+        var kustomize: Bool
+        var keep: Bool
+        var progress: (String) -> Void
+    }
+
+    let environments: Int
+    let options: Options
+
+    func run() throws -> StackResult {
+        let dir = options.scratch.appendingPathComponent("gitops-weave-bench-\(environments)-\(getpid())-\(UUID().uuidString.prefix(6))")
+        let fm = FileManager.default
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if options.keep { options.progress("kept \(dir.path)") } else { remove(dir) } }
+        var result = StackResult(environments: environments)
+        let say = { (s: String) in options.progress("[\(environments)] \(s)") }
+
+        say("generating the source")
+        let source = try StackSource(projectRoot: options.project, count: environments, seed: 7, root: dir.appendingPathComponent("source"))
+        try Processes.git(["init", "-q", "-b", "main"], in: source.root)
+        try Processes.git(["add", "-A"], in: source.root)
+        try Processes.git(["commit", "-q", "-m", "generated source"], in: source.root)
+        let sourceCommit = try Repository.discover(containing: source.root.path)?.headCommitID()
+        let provenance = RenderedEnvironment.Provenance(sourceRevision: sourceCommit, sourceDirty: false)
+        let names = source.names
+        let inputs = try source.inputFiles()
+        result.inputFiles = inputs.count
+
+        /// A fresh pipeline for each timed run, as each CLI run starts without a cache.
+        func pipeline() throws -> RenderPipeline {
+            let project = try Project.load(from: FileSystemSource(root: source.root.path))
+            return RenderPipeline(renderer: Renderer(project: project), provenance: provenance,
+                                  validator: SchemaValidator(schemas: project.validationSchemas))
+        }
+        func failures(_ results: [RenderPipeline.Result]) -> String? {
+            results.first(where: \.failed).map { "\($0.name): " + $0.diagnostics.map(\.description).joined(separator: "; ") }
+        }
+
+        // render --all, and the floor on the same bytes, interleaved so both see the same
+        // machine conditions.
+        let rendered = dir.appendingPathComponent("rendered")
+        var floor: RenderFloor?
+        for rep in 0...options.repetitions {
+            say(rep == 0 ? "render and floor: warm-up" : "render and floor: \(rep)/\(options.repetitions)")
+            let out = rep == 0 ? rendered : dir.appendingPathComponent("render-\(rep)")
+            let p = try pipeline()
+            let (results, sample) = try measure { p.write(names, to: OutputDirectory(out.path)) }
+            if let failure = failures(results) { throw BenchError("render failed: \(failure)") }
+            if rep == 0 {
+                result.resources = results.reduce(0) { $0 + $1.resources }
+                floor = try RenderFloor(inputs: inputs, rendered: rendered, names: names)
+                result.inputBytes = floor!.inputBytes
+                result.outputFiles = floor!.outputFiles
+                result.outputBytes = floor!.outputBytes
+                let same = try floor!.identicalManifests()
+                result.checks.append(Check(
+                    name: "floor writes the same bytes", passed: same.identical == same.total,
+                    detail: "libyaml re-emits \(same.identical) of \(same.total) rendered manifests byte for byte" + (same.first.map { "; first difference: \($0)" } ?? "")))
+            } else {
+                result.samples[.render, default: []].append(sample)
+                remove(out)
+            }
+            let floorOut = dir.appendingPathComponent("floor-\(rep)")
+            let (_, floorSample) = try measure { try floor!.run(into: floorOut) }
+            if rep > 0 { result.samples[.floor, default: []].append(floorSample) }
+            remove(floorOut)
+        }
+
+        if options.kustomize {
+            try kustomize(source: source, rendered: rendered, pipeline: try pipeline(), dir: dir, into: &result, say: say)
+        }
+        try publish(names: names, source: source, sourceCommit: sourceCommit, pipeline: pipeline, failures: failures, dir: dir, into: &result, say: say)
+        try gitCLI(rendered: rendered, into: &result, say: say)
+        try diff(source: source, into: &result, say: say)
+        return result
+    }
+
+    // MARK: publish
+
+    func publish(names: [String], source: StackSource, sourceCommit: String?, pipeline: () throws -> RenderPipeline,
+                 failures: ([RenderPipeline.Result]) -> String?, dir: URL, into result: inout StackResult, say: (String) -> Void) throws {
+        var environments: [RenderedEnvironment] = []
+        for rep in 0...options.repetitions {
+            say("publish: rendering in memory \(rep)/\(options.repetitions)")
+            let p = try pipeline()
+            let (results, sample) = try measure { p.run(names) }
+            if let failure = failures(results) { throw BenchError("render failed: \(failure)") }
+            if rep > 0 { result.samples[.publishRender, default: []].append(sample) }
+            environments = results.compactMap(\.environment)
+        }
+        // One environment re-rendered with another value, for "one environment changed".
+        var changed = environments
+        do {
+            let p = try pipeline()
+            var env = try p.renderer.project.environment(named: names[0])
+            env.parameterValues["wandbHost"] = .scalar(.string("https://changed.example.com"), at: env.location)
+            changed[0] = RenderedEnvironment(p.renderer.render(env), target: p.renderer.project.target, provenance: p.provenance)
+        }
+        let author = Signature(name: "bench", email: "bench@localhost")
+        var options = Publisher.Options(author: author, source: .init(commit: sourceCommit, repository: "bench", dirty: false, author: author),
+                                        environmentsInSource: Set(names))
+        options.credentials = Credentials()
+
+        var noopClean = true, oneChangedClean = true
+        for rep in 0...self.options.repetitions {
+            say("publish: \(rep)/\(self.options.repetitions)")
+            let repoDir = dir.appendingPathComponent("published-\(rep)")
+            let repo = try Repository.initialize(at: repoDir.path, bare: true)
+            let publisher = Publisher(repository: repo)
+            let (firstResult, first) = try measure { try publisher.publish(environments, options: options) }
+            if rep == 0 { result.firstPublishedCommit = firstResult.commits.first?.commit.hex }
+            let (noop, noopSample) = try measure { try publisher.publish(environments, options: options) }
+            let (one, oneSample) = try measure { try publisher.publish(changed, options: options) }
+            noopClean = noopClean && noop.upToDate
+            oneChangedClean = oneChangedClean && one.commits.count == 1 && one.changes.map(\.environment) == [names[0]]
+            if rep > 0 {
+                result.samples[.publish, default: []].append(first)
+                result.samples[.publishNoop, default: []].append(noopSample)
+                result.samples[.publishOneChanged, default: []].append(oneSample)
+                remove(repoDir)
+            }
+        }
+        result.checks.append(Check(name: "no-op publish makes no commit", passed: noopClean, detail: "publishing the same environments again left the branch as it was"))
+        result.checks.append(Check(name: "one changed environment, one change", passed: oneChangedClean,
+                                   detail: "publishing with \(names[0]) changed made one commit touching only \(names[0])"))
+    }
+
+    // MARK: git CLI
+
+    /// `git add -A && git commit` of the files render wrote, in a new repository each time;
+    /// its tree must be the tree publish committed.
+    func gitCLI(rendered: URL, into result: inout StackResult, say: (String) -> Void) throws {
+        var cliTree = ""
+        for rep in 0...options.repetitions {
+            say("git add && commit: \(rep)/\(options.repetitions)")
+            remove(rendered.appendingPathComponent(".git"))
+            try Processes.git(["init", "-q"], in: rendered)
+            let (_, sample) = try measure(children: true) {
+                try Processes.git(["add", "-A"], in: rendered)
+                try Processes.git(["commit", "-q", "-m", "render"], in: rendered)
+            }
+            if rep > 0 { result.samples[.gitCLI, default: []].append(sample) }
+            cliTree = try Processes.output(["git", "rev-parse", "HEAD^{tree}"], in: rendered)
+        }
+        remove(rendered.appendingPathComponent(".git"))
+        let published = rendered.deletingLastPathComponent().appendingPathComponent("published-0")
+        let publishedTree = try Processes.output(["git", "--git-dir", published.path, "rev-parse", "\(result.firstPublishedCommit ?? "none")^{tree}"], in: rendered)
+        result.checks.append(Check(name: "publish commits what render writes", passed: cliTree == publishedTree,
+                                   detail: "the git CLI's tree of the rendered directory is \(cliTree.prefix(12)), publish's branch tree is \(publishedTree.prefix(12))"))
+    }
+
+    // MARK: diff
+
+    func diff(source: StackSource, into result: inout StackResult, say: (String) -> Void) throws {
+        let patch = source.root.appendingPathComponent("layers/prod/patches/clickhouse.yaml")
+        let text = try String(contentsOf: patch, encoding: .utf8)
+        guard text.contains("replicasCount: 3") else { throw BenchError("layers/prod/patches/clickhouse.yaml no longer sets replicasCount: 3") }
+        try text.replacingOccurrences(of: "replicasCount: 3", with: "replicasCount: 5").write(to: patch, atomically: true, encoding: .utf8)
+        try Processes.git(["commit", "-q", "-am", "prod: 5 ClickHouse replicas"], in: source.root)
+
+        var changed = 0
+        for rep in 0...options.repetitions {
+            say("diff: \(rep)/\(options.repetitions)")
+            let comparison = RevisionComparison(source: source.root.path, base: "HEAD~1", head: "HEAD") { project, environments in
+                // As `gitops-weave diff` does: HEAD's environments are validated.
+                let validator = SchemaValidator(schemas: project.validationSchemas)
+                for env in environments where validator.validate(env.resources).contains(where: { $0.severity == .error }) {
+                    throw BenchError("\(env.name) does not validate at HEAD")
+                }
+            }
+            let (diff, sample) = try measure { try comparison.diff() }
+            if rep > 0 { result.samples[.diff, default: []].append(sample) }
+            changed = diff.environments.count
+        }
+        let prod = source.names.filter { $0.contains("-prod-") }.count
+        result.checks.append(Check(name: "diff finds every prod environment", passed: changed == prod,
+                                   detail: "\(changed) environments changed by the prod layer's edit; \(prod) use the prod layer"))
+    }
+
+    // MARK: kustomize
+
+    func kustomize(source: StackSource, rendered: URL, pipeline: RenderPipeline, dir: URL, into result: inout StackResult, say: (String) -> Void) throws {
+        guard Processes.available("kubectl") else {
+            result.kustomizeNote = "kubectl is not installed: kustomize was not measured"
+            return
+        }
+        say("kustomize: writing the equivalent tree")
+        let tree = try KustomizeTree(source: source, project: pipeline.renderer.project, renderer: pipeline.renderer,
+                                     into: dir.appendingPathComponent("kustomize"))
+        let names = source.names
+        let count = min(names.count, max(1, options.kustomizeSample))
+        let sample = (0..<count).map { names[$0 * names.count / count] }
+        result.kustomizeSampled = count
+        let outputs = dir.appendingPathComponent("kustomize-out")
+        try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
+
+        let scale = Double(names.count) / Double(count)
+        for rep in 0...options.repetitions {
+            say("kustomize: \(count) processes \(rep)/\(options.repetitions)")
+            let failure = FirstFailure()
+            let (_, s) = measure(children: true) {
+                DispatchQueue.concurrentPerform(iterations: sample.count) { i in
+                    do {
+                        try Processes.run(["kubectl", "kustomize", tree.directory(of: sample[i]).path],
+                                          output: outputs.appendingPathComponent(sample[i] + ".yaml"))
+                    } catch {
+                        failure.record(error)
+                    }
+                }
+            }
+            if let error = failure.error { throw error }
+            if rep > 0 {
+                result.samples[.kustomizeEach, default: []].append(PhaseSample(
+                    wallNanoseconds: UInt64(Double(s.wallNanoseconds) * scale), cpuNanoseconds: UInt64(Double(s.cpuNanoseconds) * scale), peakResidentBytes: nil))
+            }
+        }
+
+        // Compare every sampled environment with gitops-weave's render of it.
+        say("kustomize: comparing \(count) environments")
+        let ours = pipeline.run(sample)
+        for (name, mine) in zip(sample, ours) {
+            guard let env = mine.environment else { throw BenchError("\(name) does not render") }
+            let text = try String(contentsOf: outputs.appendingPathComponent(name + ".yaml"), encoding: .utf8)
+            let theirs = try YAMLParser().parseStream(text, file: "kubectl kustomize \(name)")
+            let summary = try OutputComparison.compare(environment: name, ours: env.resources, theirs: theirs, registry: pipeline.renderer.project.registry)
+            result.comparison.resources += summary.resources
+            result.comparison.identical += summary.identical
+            result.comparison.differences += summary.differences
+            result.comparedEnvironments += 1
+        }
+        let unexplained = result.comparison.unexplained
+        result.checks.append(Check(
+            name: "kustomize agrees where the semantics agree", passed: unexplained.isEmpty,
+            detail: unexplained.isEmpty
+                ? "\(result.comparison.resources) resources of \(result.comparedEnvironments) environments compared; every difference explained"
+                : "\(unexplained.count) unexplained differences, first: \(unexplained[0].environment) \(unexplained[0].resource) \(unexplained[0].path)"))
+
+        var documents = 0
+        for rep in 0...options.repetitions {
+            say("kustomize: aggregate build \(rep)/\(options.repetitions)")
+            let out = dir.appendingPathComponent("kustomize-all.yaml")
+            let (_, s) = try measure(children: true) { try Processes.run(["kubectl", "kustomize", tree.aggregate.path], output: out) }
+            if rep > 0 { result.samples[.kustomizeAll, default: []].append(s) }
+            documents = try Processes.countDocuments(out)
+            remove(out)
+        }
+        result.kustomizePeakResident = CPUTime.now().childrenPeakResident
+        result.checks.append(Check(name: "kustomize's aggregate build holds every environment", passed: documents == result.resources,
+                                   detail: "\(documents) resources in one build of \(names.count) environments"))
+    }
+}
+
+/// Removes a file or directory tree the benchmark made (not timed).
+func remove(_ url: URL) {
+    try? FileManager.default.removeItem(at: url)
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// The other tools the benchmark runs: kubectl (kustomize) and the git CLI. The product
+/// never runs them; the benchmark compares against them.
+enum Processes {
+    /// Runs a command and waits. Standard output goes to `output` (a file), or is
+    /// discarded; standard error is kept for the error message.
+    @discardableResult
+    static func run(_ arguments: [String], in dir: URL? = nil, output: URL? = nil, environment: [String: String]? = nil) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = arguments
+        if let dir { p.currentDirectoryURL = dir }
+        if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-bench-stderr-\(UUID().uuidString.prefix(8))")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
+        let errorHandle = try FileHandle(forWritingTo: errors)
+        defer { try? errorHandle.close() }
+        p.standardError = errorHandle
+        if let output {
+            FileManager.default.createFile(atPath: output.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: output)
+            defer { try? handle.close() }
+            p.standardOutput = handle
+            try p.run()
+            p.waitUntilExit()
+        } else {
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+        }
+        guard p.terminationStatus == 0 else {
+            let message = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            throw BenchError("\(arguments.joined(separator: " ")) failed (exit \(p.terminationStatus)): \(message.prefix(2000))")
+        }
+        return p.terminationStatus
+    }
+
+    /// A command's standard output, trimmed.
+    static func output(_ arguments: [String], in dir: URL) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-bench-out-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try run(arguments, in: dir, output: file)
+        return try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The number of documents in a YAML stream kustomize wrote (`---` separated).
+    static func countDocuments(_ file: URL) throws -> Int {
+        let text = try String(contentsOf: file, encoding: .utf8)
+        guard !text.isEmpty else { return 0 }
+        return text.components(separatedBy: "\n---\n").count
+    }
+
+    /// Whether a command is on PATH.
+    static func available(_ command: String) -> Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(command)") }
+    }
+
+    /// The git CLI with a fixed identity and no user or system configuration.
+    static func git(_ arguments: [String], in dir: URL) throws {
+        try run(["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"] + arguments, in: dir,
+                environment: ["GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"])
+    }
+}
