@@ -27,14 +27,31 @@ final class ObjectBatch {
         git_odb_free(odb)
     }
 
+    /// The commits written to memory: the pack holds what they reach.
+    private var commits: [git_oid] = []
+
     func noteWrite() { pending += 1 }
+
+    func noteCommit(_ id: ObjectID) {
+        commits.append(id.raw)
+        pending += 1
+    }
 
     /// Writes what is in memory to `objects/pack/` and empties the store.
     func flush() throws {
         guard pending > 0 else { return }
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
-        try GitError.check(git_mempack_dump(&buffer, repository.handle, backend), "pack the new objects")
+        // git_mempack_dump, but with the delta search on every core: it packs what the
+        // commits in memory reach, as git_mempack_dump does.
+        var builder: OpaquePointer?
+        try GitError.check(git_packbuilder_new(&builder, repository.handle), "start a pack")
+        defer { git_packbuilder_free(builder) }
+        git_packbuilder_set_threads(builder, 0)
+        for var commit in commits {
+            try GitError.check(git_packbuilder_insert_commit(builder, &commit), "pack commit \(ObjectID(commit).short)")
+        }
+        try GitError.check(git_packbuilder_write_buf(&buffer, builder), "pack the new objects")
         var writer: UnsafeMutablePointer<git_odb_writepack>?
         try GitError.check(git_odb_write_pack(&writer, odb, nil, nil), "start writing a pack")
         defer { writer?.pointee.free(writer) }
@@ -43,6 +60,21 @@ final class ObjectBatch {
         try GitError.check(writer!.pointee.commit(writer, &stats), "index the pack")
         try GitError.check(git_mempack_reset(backend), "empty the in-memory object store")
         pending = 0
+        commits = []
+    }
+
+    func writeBlob(_ data: Data, id: ObjectID) throws { try write(data, id: id, type: GIT_OBJECT_BLOB) }
+    func writeTree(bytes: Data, id: ObjectID) throws { try write(bytes, id: id, type: GIT_OBJECT_TREE) }
+
+    /// Stores an object whose id the caller has already hashed (`hashBlob`, `hashTree`),
+    /// straight into the in-memory store: libgit2's `git_odb_write` would hash it again.
+    private func write(_ data: Data, id: ObjectID, type: git_object_t) throws {
+        guard let write = backend.pointee.write else { _ = try self.write(data, type: type); return }
+        var oid = id.raw
+        try data.withUnsafeBytes { buffer in
+            try GitError.check(write(backend, &oid, buffer.baseAddress, buffer.count, type), "write an object")
+        }
+        noteWrite()
     }
 
     /// Writes raw object bytes (the object is hashed by libgit2).
@@ -59,19 +91,14 @@ final class ObjectBatch {
 extension Repository {
     /// The id a blob with these bytes has, without writing it.
     public func hashBlob(_ data: Data) -> ObjectID {
-        var oid = git_oid()
-        data.withUnsafeBytes { _ = git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
-        return ObjectID(oid)
+        hashObject(data, type: GIT_OBJECT_BLOB)
     }
 
     /// The bytes of a tree object, as git serialises it: entries sorted by name, with
     /// directories compared as if their name ended in "/".
     static func treeBytes(_ entries: [TreeEntry]) -> Data {
-        let sorted = entries.sorted { a, b in
-            let x = Array(a.name.utf8) + (a.kind == .tree ? [0x2F] : [])
-            let y = Array(b.name.utf8) + (b.kind == .tree ? [0x2F] : [])
-            return x.lexicographicallyPrecedes(y)
-        }
+        let sorted = entries.map { e in (key: Array(e.name.utf8) + (e.kind == .tree ? [0x2F] : []), entry: e) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.entry)
         var data = Data()
         for e in sorted {
             data.append(contentsOf: Array((e.kind == .tree ? "40000 " : "100644 ").utf8))
@@ -84,9 +111,16 @@ extension Repository {
 
     /// The id a tree of these entries has, without writing it.
     public func hashTree(_ entries: [TreeEntry]) -> ObjectID {
-        let bytes = Self.treeBytes(entries)
+        hashTree(bytes: Self.treeBytes(entries))
+    }
+
+    /// The id of a tree whose serialised bytes (`treeBytes`) these are.
+    func hashTree(bytes: Data) -> ObjectID { hashObject(bytes, type: GIT_OBJECT_TREE) }
+
+    /// The id of an object of this type with these bytes, without writing it.
+    func hashObject(_ bytes: Data, type: git_object_t) -> ObjectID {
         var oid = git_oid()
-        bytes.withUnsafeBytes { _ = git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_TREE) }
+        bytes.withUnsafeBytes { _ = git_odb_hash(&oid, $0.baseAddress, $0.count, type) }
         return ObjectID(oid)
     }
 

@@ -123,7 +123,7 @@ extension Repository {
             try GitError.check(git_note_commit_create(&commit, &blob, handle, parent, sig, sig, &target, text, 1),
                                "write a note on \(object.short)")
             if let batch {
-                batch.noteWrite()
+                batch.noteCommit(ObjectID(commit))
                 try batch.flush()
             }
             do {

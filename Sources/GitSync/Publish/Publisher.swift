@@ -82,7 +82,7 @@ public final class Publisher {
 
     public func publish(_ environments: [RenderedEnvironment], options: Options) throws -> Result {
         try refuseCheckedOutTargets(options)
-        let prepared = environments.map(prepare)
+        let prepared = Self.concurrentMap(environments, prepare)
         // Many new objects (a first publish, a change to every environment) go through an
         // in-memory store and land as one pack; a few are written loose, as git does, so
         // that everyday publishes do not pile up small packs.
@@ -109,6 +109,8 @@ public final class Publisher {
         var entries: [TreeEntry]
         var files: [String: ObjectID]
         var contents: [ObjectID: Data]
+        /// The tree object's bytes, whose id is `tree`.
+        var treeBytes: Data
         /// `Kind/name` of each resource file, for messages.
         var resourceNames: [String: String]
     }
@@ -128,20 +130,42 @@ public final class Publisher {
         }
         var names: [String: String] = [:]
         for r in environment.resources { names[RenderedEnvironment.fileName(for: r.id)] = r.id.description }
-        return PreparedEnvironment(name: environment.name, tree: repository.hashTree(entries), entries: entries,
-                                   files: files, contents: contents, resourceNames: names)
+        let treeBytes = Repository.treeBytes(entries)
+        return PreparedEnvironment(name: environment.name, tree: repository.hashTree(bytes: treeBytes), entries: entries,
+                                   files: files, contents: contents, treeBytes: treeBytes, resourceNames: names)
     }
 
     /// Writes an environment's blobs and tree (to the in-memory batch, when there is one).
     func materialize(_ env: PreparedEnvironment) throws {
         guard !repository.hasObject(env.tree) else { return }
+        if let batch {
+            // Hashed in `prepare`; the in-memory store takes the ids as they are, and keeps
+            // one copy of each. No existence check: the pack holds everything the commit
+            // reaches either way (see ObjectBatch.flush), and each check costs a stat.
+            for (id, data) in env.contents { try batch.writeBlob(data, id: id) }
+            try batch.writeTree(bytes: env.treeBytes, id: env.tree)
+            return
+        }
         for (id, data) in env.contents where !repository.hasObject(id) {
             let written = try repository.writeBlob(data)
-            batch?.noteWrite()
             precondition(written == id, "blob id mismatch")
         }
         let written = try repository.writeTreeBytes(env.entries)
         precondition(written == env.tree, "tree id mismatch")
+    }
+
+    /// `transform` of every element, on every core, in order. `transform` must be safe
+    /// to call concurrently (hashing is: it touches no repository state).
+    static func concurrentMap<T, U>(_ items: [T], _ transform: (T) -> U) -> [U] {
+        var out = [U?](repeating: nil, count: items.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: items.count) { i in
+            let value = transform(items[i])
+            lock.lock()
+            out[i] = value
+            lock.unlock()
+        }
+        return out.map { $0! }
     }
 
     static let bookkeepingFiles: Set<String> = [RenderedEnvironment.kustomizationFile, RenderedEnvironment.metadataFile]
@@ -216,7 +240,7 @@ public final class Publisher {
             let tree = try repository.writeTree(entries, keepingOthersFrom: rootTree, removing: removed)
             let message = CommitMessage(changes: changes, options: options).text
             let commit = try repository.createCommit(tree: tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
-            batch?.noteWrite()
+            batch?.noteCommit(commit)
             if try land(commit, on: ref, replacing: tip, options, attempt: attempt) {
                 try recordSource(on: commit, options)
                 return Result(commits: [(ref, commit)], changes: changes, retries: retries)
@@ -246,7 +270,7 @@ public final class Publisher {
                 try materialize(env)
                 let message = CommitMessage(changes: [change], options: options).text
                 let commit = try repository.createCommit(tree: env.tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
-                batch?.noteWrite()
+                batch?.noteCommit(commit)
                 if try land(commit, on: ref, replacing: tip, options, attempt: attempt) {
                     try recordSource(on: commit, options)
                     commits.append((ref, commit))

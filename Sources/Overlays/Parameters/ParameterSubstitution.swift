@@ -61,6 +61,29 @@ public struct ParameterSubstitution {
         }
     }
 
+    /// Substitutes along a map of where the document's placeholders are (made once per
+    /// file), visiting nothing else: the same result as `substitute(_:)`.
+    public mutating func substitute(_ node: Node, along map: PlaceholderMap) -> Node {
+        switch map {
+        case .none:
+            return node
+        case .anywhere:
+            return substitute(node)
+        case .mapping(let children):
+            guard case .mapping(var m) = node.value else { return substitute(node) }
+            for (i, child) in children { m.setValue(at: i, substitute(m.entries.values[i].value, along: child)) }
+            var out = node
+            out.value = .mapping(m)
+            return out
+        case .sequence(let children):
+            guard case .sequence(var items) = node.value else { return substitute(node) }
+            for (i, child) in children { items[i] = substitute(items[i], along: child) }
+            var out = node
+            out.value = .sequence(items)
+            return out
+        }
+    }
+
     /// `${`, which `$${` contains too.
     private static let marker = Array("${".utf8)
 
@@ -177,5 +200,41 @@ public struct ParameterSubstitution {
             previous = current
         }
         return previous[b.count]
+    }
+}
+
+/// Where a document's placeholders are: the entries and items to descend into, and nothing
+/// for subtrees without one. Most of a base has none, and every environment would
+/// otherwise look at all of it again.
+public indirect enum PlaceholderMap: Sendable {
+    case none
+    /// Substitute this whole subtree (a scalar with a placeholder, or a key holding `${`,
+    /// which substitution reports).
+    case anywhere
+    case mapping([(Int, PlaceholderMap)])
+    case sequence([(Int, PlaceholderMap)])
+
+    private static let marker = Array("${".utf8)
+
+    public init(_ node: Node) {
+        switch node.value {
+        case .scalar(let s):
+            self = s.tag == .string && s.text.containsBytes(Self.marker) ? .anywhere : .none
+        case .mapping(let m):
+            if m.keys.contains(where: { $0.containsBytes(Self.marker) }) { self = .anywhere; return }
+            let children = m.entries.values.enumerated().compactMap { i, e -> (Int, PlaceholderMap)? in
+                let child = PlaceholderMap(e.value)
+                if case .none = child { return nil }
+                return (i, child)
+            }
+            self = children.isEmpty ? .none : .mapping(children)
+        case .sequence(let items):
+            let children = items.enumerated().compactMap { i, item -> (Int, PlaceholderMap)? in
+                let child = PlaceholderMap(item)
+                if case .none = child { return nil }
+                return (i, child)
+            }
+            self = children.isEmpty ? .none : .sequence(children)
+        }
     }
 }

@@ -8,28 +8,42 @@ import Glibc
 /// new one, never a mix, and files of removed resources disappear with the old tree.
 public struct OutputDirectory: Sendable {
     public let root: URL
+    /// The root as the caller wrote it (relative paths stay relative in messages).
+    public let path: String
 
     public init(_ path: String) {
+        self.path = path
         root = URL(fileURLWithPath: path)
     }
 
+    /// Where an environment's directory is, as the caller would write it.
+    public func directory(of environment: String) -> String {
+        (path as NSString).appendingPathComponent(environment)
+    }
+
     public func write(_ environment: RenderedEnvironment) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: root, withIntermediateDirectories: true)
-        let final = root.appendingPathComponent(environment.name)
-        let staging = root.appendingPathComponent(".\(environment.name).gitops-weave-\(getpid())-\(UUID().uuidString.prefix(8))")
-        try fm.createDirectory(at: staging, withIntermediateDirectories: false)
+        if mkdir(root.path, 0o755) != 0 && errno != EEXIST {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        }
+        let final = root.path + "/" + environment.name
+        let staging = root.path + "/.\(environment.name).gitops-weave-\(getpid())-\(Self.nonce())"
+        guard mkdir(staging, 0o755) == 0 else { throw Self.posixError("mkdir", URL(fileURLWithPath: staging)) }
         do {
             for file in environment.files {
-                try Self.create(staging.appendingPathComponent(file.path).path, contents: file.contents)
+                try Self.create(staging + "/" + file.path, contents: file.contents)
             }
-            try Self.swap(staging, into: final)
+            try Self.swap(URL(fileURLWithPath: staging), into: URL(fileURLWithPath: final))
         } catch {
-            Self.removeTree(staging.path)
+            Self.removeTree(staging)
             throw error
         }
         // After the swap, `staging` holds the previous tree (if there was one).
-        Self.removeTree(staging.path)
+        Self.removeTree(staging)
+    }
+
+    /// A short random suffix, so that concurrent writers never share a staging directory.
+    static func nonce() -> String {
+        String(UInt64.random(in: 0..<(1 << 40)), radix: 36)
     }
 
     /// Writes a new file in the staging directory. FileManager.createFile writes through a

@@ -44,7 +44,7 @@ public struct RenderPipeline: Sendable {
             result.environment = nil
             do {
                 try output.write(environment)
-                result.directory = output.root.appendingPathComponent(environment.name).path
+                result.directory = output.directory(of: environment.name)
             } catch let d as Diagnostic {
                 result.diagnostics.append(d)
             } catch {

@@ -6,7 +6,7 @@ import Foundation
 /// reading the source; errors are collected.
 public final class Renderer: @unchecked Sendable {
     public let project: Project
-    private var parsed: [String: [Node]] = [:]
+    private var parsed: [String: [Template]] = [:]
     private var layerListings: [String: LayerListing] = [:]
     private var baseFileList: [String]?
     private let lock = NSLock()
@@ -65,7 +65,7 @@ public final class Renderer: @unchecked Sendable {
         do {
             var base: [Node] = []
             for file in try baseFiles() {
-                base += try parse(file).map { substitution.substitute($0) }
+                base += try template(file).map { substitution.substitute($0.document, along: $0.placeholders) }
             }
             outcome.diagnostics += substitution.diagnostics
             guard !outcome.failed else { return outcome }
@@ -73,9 +73,10 @@ public final class Renderer: @unchecked Sendable {
             var patcher = ResourcePatcher(resources: try Resource.load(base), registry: project.registry)
             for layer in layers {
                 let before = substitution.diagnostics.count
-                let added = try layer.resources.flatMap { try parse($0) }.map { substitution.substitute($0) }
-                let patches = try layer.patches.flatMap { try parse($0) }.map { substitution.substitute($0) }
-                let jsonPatches = try layer.jsonPatches.flatMap { try parse($0) }.map { substitution.substitute($0) }
+                let fill = { (t: Template) in substitution.substitute(t.document, along: t.placeholders) }
+                let added = try layer.resources.flatMap { try template($0) }.map(fill)
+                let patches = try layer.patches.flatMap { try template($0) }.map(fill)
+                let jsonPatches = try layer.jsonPatches.flatMap { try template($0) }.map(fill)
                 outcome.diagnostics += substitution.diagnostics[before...]
                 guard !outcome.failed else { return outcome }
                 for doc in added where !doc.isNull { try patcher.add(try Resource(document: doc)) }
@@ -159,8 +160,8 @@ public final class Renderer: @unchecked Sendable {
                     hint += "; there are: " + known.joined(separator: ", ")
                 }
                 diagnostics.append(.error(at: reference.location, "layer \"\(reference.name)\" does not exist", hint: hint))
-            case .unreadable(let d):
-                diagnostics.append(d.location == nil ? .error(at: reference.location, d.message, hint: d.hint) : d)
+            case .unreadable(let error):
+                diagnostics.append(error as? Diagnostic ?? .error(at: reference.location, "cannot read layer \"\(reference.name)\": \(error)"))
             case .found(let layer, let strays):
                 diagnostics += strays
                 layers.append(layer)
@@ -174,7 +175,7 @@ public final class Renderer: @unchecked Sendable {
     enum LayerListing: Sendable {
         case found(Layer, strays: [Diagnostic])
         case missing(known: [String])
-        case unreadable(Diagnostic)
+        case unreadable(any Error)
     }
 
     func listing(ofLayer name: String) -> LayerListing {
@@ -205,10 +206,8 @@ public final class Renderer: @unchecked Sendable {
                               patches: try project.source.yamlFiles(in: path + "/patches"),
                               jsonPatches: try project.source.yamlFiles(in: path + "/json-patches"))
             return .found(layer, strays: strays)
-        } catch let d as Diagnostic {
-            return .unreadable(d)
         } catch {
-            return .unreadable(.error(at: nil, "cannot read layer \"\(name)\": \(error)"))
+            return .unreadable(error)
         }
     }
 
@@ -224,18 +223,25 @@ public final class Renderer: @unchecked Sendable {
         return files
     }
 
+    /// A parsed document of the source, with where its placeholders are.
+    struct Template: Sendable {
+        var document: Node
+        var placeholders: PlaceholderMap
+    }
+
     /// Parses a source file once for all environments.
-    func parse(_ path: String) throws -> [Node] {
+    func template(_ path: String) throws -> [Template] {
         lock.lock()
         if let done = parsed[path] { lock.unlock(); return done }
         lock.unlock()
         guard let docs = try project.source.parseStream(path) else {
             throw Diagnostic.error(at: nil, "cannot read \(project.source.displayPath(path))")
         }
+        let templates = docs.map { Template(document: $0, placeholders: PlaceholderMap($0)) }
         lock.lock()
-        parsed[path] = docs
+        parsed[path] = templates
         lock.unlock()
-        return docs
+        return templates
     }
 }
 

@@ -35,7 +35,7 @@ enum ClickHouseRules {
     static func replicaPlaceholder(_ context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for chi in context.resources(S.clickHouseGroupKind) {
-            for file in configFiles(chi) {
+            for file in context.memo.configFiles(chi) {
                 for disk in disks(file) {
                     guard let endpoint = disk.child("endpoint"), endpoint.attributes.isEmpty else { continue } // from_env: not ours to read
                     let url = S.trim(endpoint.text)
@@ -75,7 +75,7 @@ enum ClickHouseRules {
                 return (claim["name"]?.stringValue ?? "?", text, bytes, storage)
             }
             guard !volumes.isEmpty else { continue }
-            for file in configFiles(chi) {
+            for file in context.memo.configFiles(chi) {
                 for disk in disks(file) where disk.childText("type") == "cache" {
                     guard let maxSize = disk.childText("max_size"), let cache = S.bytes(maxSize) else { continue }
                     for volume in volumes where cache >= volume.bytes {
@@ -191,39 +191,53 @@ enum ClickHouseRules {
         ]
     }()
 
-    /// One step of a `stringFields` path: a key, and whether `[]` follows it.
-    struct PatternStep {
-        var key: String
-        var eachItem: Bool
-    }
+    /// `stringFields` as a tree of steps, built once: patterns that share a prefix
+    /// (`spec.configuration.clusters[]...`) look it up once per resource, not once each.
+    final class PatternTree: Sendable {
+        let key: String
+        /// `[]` follows the key: the step enters every element of the list.
+        let eachItem: Bool
+        let isEnd: Bool
+        let children: [PatternTree]
 
-    /// `stringFields` split into steps once, not for every resource of every environment.
-    static let stringFieldSteps: [String: [[PatternStep]]] = stringFields.mapValues { patterns in
-        patterns.map { pattern in
-            pattern.split(separator: ".").map { part in
-                PatternStep(key: String(part.hasSuffix("[]") ? part.dropLast(2) : part), eachItem: part.hasSuffix("[]"))
+        init(key: String, eachItem: Bool, patterns: [[Substring]]) {
+            self.key = key
+            self.eachItem = eachItem
+            isEnd = patterns.contains { $0.isEmpty }
+            var order: [Substring] = []
+            var rest: [Substring: [[Substring]]] = [:]
+            for p in patterns where !p.isEmpty {
+                if rest[p[0]] == nil { order.append(p[0]) }
+                rest[p[0], default: []].append(Array(p.dropFirst()))
+            }
+            children = order.map { part in
+                PatternTree(key: String(part.hasSuffix("[]") ? part.dropLast(2) : part), eachItem: part.hasSuffix("[]"), patterns: rest[part]!)
+            }
+        }
+
+        /// Visits the nodes at the patterns' paths under `node`, with their paths.
+        func visit(_ node: Node, path: inout [S.Step], _ found: (Node, [S.Step]) -> Void) {
+            for child in children {
+                guard let value = node[child.key] else { continue }
+                path.append(.key(child.key))
+                if child.eachItem {
+                    for (i, item) in (value.sequence ?? []).enumerated() {
+                        path.append(.index(i, name: item["name"]?.stringValue))
+                        if child.isEnd { found(item, path) }
+                        child.visit(item, path: &path, found)
+                        path.removeLast()
+                    }
+                } else {
+                    if child.isEnd { found(value, path) }
+                    child.visit(value, path: &path, found)
+                }
+                path.removeLast()
             }
         }
     }
 
-    /// Visits the nodes at a pattern's path, with their paths.
-    static func visitMatches(_ steps: ArraySlice<PatternStep>, in node: Node, path: inout [S.Step], _ visit: (Node, [S.Step]) -> Void) {
-        guard let step = steps.first else {
-            visit(node, path)
-            return
-        }
-        guard let child = node[step.key] else { return }
-        path.append(.key(step.key))
-        defer { path.removeLast() }
-        guard step.eachItem else {
-            visitMatches(steps.dropFirst(), in: child, path: &path, visit)
-            return
-        }
-        for (i, item) in (child.sequence ?? []).enumerated() {
-            path.append(.index(i, name: item["name"]?.stringValue))
-            visitMatches(steps.dropFirst(), in: item, path: &path, visit)
-            path.removeLast()
-        }
+    static let stringFieldTrees: [String: PatternTree] = stringFields.mapValues { patterns in
+        PatternTree(key: "", eachItem: false, patterns: patterns.map { $0.split(separator: ".") })
     }
 
     static func describe(_ s: Scalar) -> String {
@@ -238,10 +252,10 @@ enum ClickHouseRules {
     static func stringBooleans(_ context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for r in context.resources {
-            guard let patterns = stringFieldSteps[r.id.groupKind] else { continue }
+            guard let tree = stringFieldTrees[r.id.groupKind] else { continue }
             var path: [S.Step] = []
-            for steps in patterns {
-                visitMatches(steps[...], in: r.node, path: &path) { node, path in
+            do {
+                tree.visit(r.node, path: &path) { node, path in
                     guard let s = node.scalar, [.bool, .int, .float].contains(s.tag) else { return }
                     out.append(.error(
                         at: node.location,

@@ -57,6 +57,34 @@ enum RuleSupport {
         }
     }
 
+    /// Visits, with its path, every node that is the value of a mapping key in `keys`:
+    /// the walk the rules need most, without a call for every other node of the tree.
+    /// `keys` is a short list: comparing a few short strings costs less than hashing one.
+    static func walk(_ node: Node, _ path: [Step] = [], values keys: [String], _ visit: (Node, [Step]) -> Void) {
+        var path = path
+        walk(node, &path, keys, visit)
+    }
+
+    private static func walk(_ node: Node, _ path: inout [Step], _ keys: [String], _ visit: (Node, [Step]) -> Void) {
+        switch node.value {
+        case .scalar: break
+        case .mapping(let m):
+            for (k, e) in m.entries {
+                path.append(.key(k))
+                if keys.contains(k) { visit(e.value, path) }
+                if case .scalar = e.value.value {} else { walk(e.value, &path, keys, visit) }
+                path.removeLast()
+            }
+        case .sequence(let items):
+            for (i, item) in items.enumerated() {
+                if case .scalar = item.value { continue }
+                path.append(.index(i, name: item["name"]?.stringValue))
+                walk(item, &path, keys, visit)
+                path.removeLast()
+            }
+        }
+    }
+
     /// The last key of a path.
     static func lastKey(_ path: [Step]) -> String? {
         if case .key(let k)? = path.last { return k }

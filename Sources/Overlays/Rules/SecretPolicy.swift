@@ -75,8 +75,8 @@ public enum SecretPolicy {
                     add(node, value, "spec.values.\(item.path.joined(separator: ".")) of \(name) is a plaintext secret (\(shown))",
                         hint: "reference a Secret instead: \(item.instead), with the Secret made by an ExternalSecret or a SealedSecret")
                 }
-                S.walk(values, [.key("spec"), .key("values")]) { node, path in
-                    guard let key = S.lastKey(path), key == "extraEnv" || key == "env", let env = node.mapping else { return }
+                S.walk(values, [.key("spec"), .key("values")], values: ["extraEnv", "env"]) { node, path in
+                    guard let env = node.mapping else { return }
                     for (variable, entry) in env.entries where SecretRedactor.isSensitiveKey(variable) {
                         guard let value = literal(entry.value) else { continue }
                         add(entry.value, value, "\(S.display(path + [.key(variable)])) of \(name) is a plaintext secret (\(shown))",
@@ -85,8 +85,8 @@ public enum SecretPolicy {
                 }
             }
             // Container env entries `{name: DB_PASSWORD, value: ...}`, in any resource.
-            S.walk(r.node) { node, path in
-                guard S.lastKey(path) == "env", let items = node.sequence else { return }
+            S.walk(r.node, values: ["env"]) { node, path in
+                guard let items = node.sequence else { return }
                 for (i, item) in items.enumerated() {
                     guard let variable = item["name"]?.stringValue, SecretRedactor.isSensitiveKey(variable),
                           let valueNode = item["value"], let value = literal(valueNode) else { continue }

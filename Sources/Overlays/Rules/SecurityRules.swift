@@ -13,8 +13,8 @@ enum SecurityRules {
         for k in root { start = start?[k] }
         guard let start else { return [] }
         var out: [(Node, [S.Step])] = []
-        S.walk(start, root.map { .key($0) }) { node, path in
-            if let key = S.lastKey(path), securityContextKeys.contains(key), node.mapping != nil { out.append((node, path)) }
+        S.walk(start, root.map { .key($0) }, values: Array(securityContextKeys)) { node, path in
+            if node.mapping != nil { out.append((node, path)) }
         }
         return out
     }
@@ -41,6 +41,8 @@ enum SecurityRules {
 
     // MARK: OpenShift UID range
 
+    static let idKeys = ["runAsUser", "fsGroup"]
+
     static func uidRange(_ context: RuleContext) -> [Diagnostic] {
         guard let openShift = context.environment.openShift else { return [] }
         var out: [Diagnostic] = []
@@ -55,7 +57,7 @@ enum SecurityRules {
                 hint: "use an ID from the project's range (its openshift.io/sa.scc.uid-range annotation), e.g. \(openShift.uidStart), or leave \(key) out and let the restricted SCC assign one"))
         }
         for r in context.resources {
-            S.walk(r.node) { node, path in check(r, node, path, at: node.location) }
+            S.walk(r.node, values: idKeys) { node, path in check(r, node, path, at: node.location) }
             // An Argo CD Application's Helm values written as YAML text.
             guard r.id.groupKind == "argoproj.io/Application" else { continue }
             var sources: [(Node, String)] = []
@@ -64,7 +66,7 @@ enum SecurityRules {
             for (source, name) in sources {
                 guard let values = source["helm"]?["values"], let text = values.stringValue,
                       let tree = try? YAMLParser().parseDocument(text, file: "<helm values>") else { continue }
-                S.walk(tree) { node, path in check(r, node, path, at: values.location, prefix: "\(name).helm.values: ") }
+                S.walk(tree, values: idKeys) { node, path in check(r, node, path, at: values.location, prefix: "\(name).helm.values: ") }
             }
         }
         return out

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The ids of the stack rules, as diagnostics show them (`[keeper-nodes]`) and as an
 /// environment's `rules.disable` names them.
 public enum RuleID {
@@ -21,9 +23,27 @@ public struct RuleContext: Sendable {
     public var resources: [Resource]
     public var environment: Environment
 
+    /// What several rules read from the same resource (the parsed XML of a ClickHouse
+    /// installation's files), made once per check.
+    let memo = Memo()
+
     public init(resources: [Resource], environment: Environment) {
         self.resources = resources
         self.environment = environment
+    }
+
+    final class Memo: @unchecked Sendable {
+        private let lock = NSLock()
+        private var configFiles: [ResourceID: [ClickHouseRules.ConfigFile]] = [:]
+
+        func configFiles(_ chi: Resource) -> [ClickHouseRules.ConfigFile] {
+            lock.lock()
+            defer { lock.unlock() }
+            if let done = configFiles[chi.id] { return done }
+            let files = ClickHouseRules.configFiles(chi)
+            configFiles[chi.id] = files
+            return files
+        }
     }
 
     /// The resources of one `group/Kind`.

@@ -12,7 +12,7 @@ import Overlays
 ///     kustomize/envs/<env>/            the environment's kustomization, its inlined base
 ///                                      files, and <layer>-<k>/ components holding runs
 ///                                      of its layers' inlined files
-///     kustomize/all/                   every environment in one build (see `aggregate`)
+///     kustomize/all/                   many environments in one build (see `aggregate`)
 ///
 /// A layer's files (resources, then patches, each sorted) are split into runs of shared or
 /// inlined files, and each run is one component, so kustomize applies them in the same
@@ -25,10 +25,11 @@ struct KustomizeTree {
         root.appendingPathComponent("envs").appendingPathComponent(environment)
     }
 
-    /// The kustomization that builds every environment at once. kustomize refuses two
-    /// resources with the same identity, so each environment is wrapped in a kustomization
-    /// that gives its names a suffix of its own.
+    /// The kustomization that builds the first `aggregated` environments at once.
+    /// kustomize refuses two resources with the same identity, so each environment is
+    /// wrapped in a kustomization that gives its names a suffix of its own.
     var aggregate: URL { root.appendingPathComponent("all") }
+    let aggregated: Int
 
     /// A file of the source and whether it must be inlined per environment.
     struct SourceFile {
@@ -46,9 +47,10 @@ struct KustomizeTree {
         var patches: [SourceFile] = []
     }
 
-    init(source: StackSource, project: Project, renderer: Renderer, into root: URL) throws {
+    init(source: StackSource, project: Project, renderer: Renderer, into root: URL, aggregating: Int) throws {
         self.root = root
         environments = source.names
+        aggregated = min(aggregating, source.names.count)
         let fm = FileManager.default
         try? fm.removeItem(at: root)
         try fm.createDirectory(at: root, withIntermediateDirectories: true)
@@ -112,6 +114,7 @@ struct KustomizeTree {
             try Self.kustomization(kind: "Kustomization", resources: resources, patches: [], components: components)
                 .write(to: dir.appendingPathComponent("kustomization.yaml"), atomically: false, encoding: .utf8)
 
+            guard i < aggregated else { continue }
             let wrapper = aggregate.appendingPathComponent("envs").appendingPathComponent(name)
             try fm.createDirectory(at: wrapper, withIntermediateDirectories: true)
             // nameSuffix leaves Namespace objects alone, so they are renamed by patches.

@@ -41,6 +41,9 @@ struct StackBenchmark: ParsableCommand {
     @Option(help: "At most this many environments run as their own kustomize process per repetition; the time is scaled to all of them.")
     var kustomizeSample: Int = 100
 
+    @Option(help: "At most this many environments go into kustomize's one aggregate build; the time is scaled linearly to all of them, which flatters kustomize (it grows faster than linearly).")
+    var kustomizeAggregate: Int = 250
+
     @Flag(help: "Do not run kustomize, even when kubectl is installed.")
     var noKustomize = false
 
@@ -67,7 +70,7 @@ struct StackBenchmark: ParsableCommand {
             throw ValidationError("--envs takes positive numbers separated by commas, e.g. 100,1000,5000")
         }
         guard repetitions > 0 else { throw ValidationError("--repetitions must be at least 1") }
-        guard kustomizeSample > 0 else { throw ValidationError("--kustomize-sample must be at least 1") }
+        guard kustomizeSample > 0, kustomizeAggregate > 0 else { throw ValidationError("--kustomize-sample and --kustomize-aggregate must be at least 1") }
     }
 
     func run() throws {
@@ -78,7 +81,7 @@ struct StackBenchmark: ParsableCommand {
         let quiet = self.quiet
         let options = StackRun.Options(
             repetitions: repetitions, scratch: scratchDir, project: project, kustomizeSample: kustomizeSample,
-            kustomize: !noKustomize, keep: keepScratch, progress: { if !quiet { fputs("gitops-weave-bench: \($0)\n", stderr) } })
+            kustomizeAggregate: kustomizeAggregate, kustomize: !noKustomize, keep: keepScratch, progress: { if !quiet { fputs("gitops-weave-bench: \($0)\n", stderr) } })
         var results: [StackResult] = []
         for n in counts.sorted() {
             results.append(try StackRun(environments: n, options: options).run())

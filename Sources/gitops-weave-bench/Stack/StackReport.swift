@@ -103,6 +103,7 @@ struct StackReport {
             let ms = Double(m.wallNanoseconds) / 1e6
             var label = phase.label
             if phase == .kustomizeEach, let n = r.kustomizeSampled, n < r.environments { label += " *" }
+            if phase == .kustomizeAll, let n = r.kustomizeAggregated, n < r.environments { label += " †" }
             out += Format.padRight(label, 44) + Format.padLeft(Self.duration(ms), 12)
                 + Format.padLeft(Format.fixed(ms / Double(r.environments), 3) + " ms", 11)
                 + Format.padLeft(Format.fixed(m.cores, 2), 7)
@@ -110,6 +111,9 @@ struct StackReport {
         }
         if let n = r.kustomizeSampled, n < r.environments {
             out += "  * \(n) of the \(Format.grouped(r.environments)) environments run as processes, two at a time, and scaled to all of them\n"
+        }
+        if let n = r.kustomizeAggregated, n < r.environments {
+            out += "  † one build of \(n) environments, timed once and scaled linearly to \(Format.grouped(r.environments)) (kustomize grows faster than that)\n"
         }
         if let note = r.kustomizeNote { out += "  \(note)\n" }
         if let peak = r.kustomizePeakResident { out += "  kustomize's largest process: \(Format.fixed(Double(peak) / 1_048_576, 0)) MiB\n" }
@@ -185,6 +189,7 @@ struct StackReport {
         }
         o.set("phases", phases)
         if let n = r.kustomizeSampled { o.set("kustomize_processes_sampled", n) }
+        if let n = r.kustomizeAggregated { o.set("kustomize_aggregate_environments", n) }
         if let peak = r.peakResident { o.set("peak_rss_bytes", peak) }
         var targets: [JSONObject] = []
         for t in Target.all where t.applies(to: r) {
