@@ -86,7 +86,10 @@ public final class Publisher {
         // Many new objects (a first publish, a change to every environment) go through an
         // in-memory store and land as one pack; a few are written loose, as git does, so
         // that everyday publishes do not pile up small packs.
-        let newFiles = prepared.filter { !repository.hasObject($0.tree) }.reduce(0) { $0 + $1.files.count }
+        // Counting stops at the threshold: a first publish of 1,000 environments need not
+        // look up every tree to know it is large.
+        var newFiles = 0
+        for env in prepared where newFiles <= Self.packThreshold && !repository.hasObject(env.tree) { newFiles += env.files.count }
         // Once attached (by an earlier publish on this repository) the store receives every
         // write, so it must then always be flushed.
         if newFiles > Self.packThreshold || repository.batch != nil { batch = try repository.objectBatch() }

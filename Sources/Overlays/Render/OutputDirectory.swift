@@ -28,22 +28,38 @@ public struct OutputDirectory: Sendable {
         let final = root.path + "/" + environment.name
         let staging = root.path + "/.\(environment.name).gitops-weave-\(getpid())-\(Self.nonce())"
         guard mkdir(staging, 0o755) == 0 else { throw Self.posixError("mkdir", URL(fileURLWithPath: staging)) }
+        let replaced: Bool
         do {
             for file in environment.files {
                 try Self.create(staging + "/" + file.path, contents: file.contents)
             }
-            try Self.swap(URL(fileURLWithPath: staging), into: URL(fileURLWithPath: final))
+            replaced = try Self.swap(staging, into: final)
         } catch {
             Self.removeTree(staging)
             throw error
         }
-        // After the swap, `staging` holds the previous tree (if there was one).
-        Self.removeTree(staging)
+        // After an exchange, `staging` holds the previous tree.
+        if replaced { Self.removeTree(staging) }
     }
 
-    /// A short random suffix, so that concurrent writers never share a staging directory.
+    private static let counter = Counter()
+
+    /// Unique within the process (the pid makes it unique across processes), and without
+    /// a system call per environment, as `UInt64.random` would make.
     static func nonce() -> String {
-        String(UInt64.random(in: 0..<(1 << 40)), radix: 36)
+        String(counter.next(), radix: 36)
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: UInt64 = 0
+
+        func next() -> UInt64 {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
     }
 
     /// Writes a new file in the staging directory. FileManager.createFile writes through a
@@ -84,24 +100,30 @@ public struct OutputDirectory: Sendable {
         _ = rmdir(path)
     }
 
-    /// Puts `new` at `path`. An existing directory is exchanged atomically where the kernel
-    /// can (renameat2 with RENAME_EXCHANGE), and otherwise moved aside first.
-    static func swap(_ new: URL, into path: URL) throws {
-        if !FileManager.default.fileExists(atPath: path.path) {
-            guard rename(new.path, path.path) == 0 else { throw posixError("rename", path) }
-            return
+    /// Puts `new` at `path`, atomically: a rename that refuses to replace anything, or,
+    /// when there is a tree already, an exchange (renameat2 with RENAME_NOREPLACE, then
+    /// RENAME_EXCHANGE). Where the kernel or filesystem has neither, the old tree is moved
+    /// aside first. Returns true when the old tree now sits at `new`, for the caller to
+    /// remove.
+    static func swap(_ new: String, into path: String) throws -> Bool {
+        if let renameat2 = renameExchange {
+            if renameat2(AT_FDCWD, new, AT_FDCWD, path, 1 /* RENAME_NOREPLACE */) == 0 { return false }
+            if errno == EEXIST || errno == ENOTEMPTY, renameat2(AT_FDCWD, new, AT_FDCWD, path, 2 /* RENAME_EXCHANGE */) == 0 { return true }
         }
-        if let exchange = renameExchange, exchange(AT_FDCWD, new.path, AT_FDCWD, path.path, 2 /* RENAME_EXCHANGE */) == 0 {
-            return
+        if !FileManager.default.fileExists(atPath: path) {
+            guard rename(new, path) == 0 else { throw posixError("rename", URL(fileURLWithPath: path)) }
+            return false
         }
-        let aside = path.deletingLastPathComponent().appendingPathComponent(".\(path.lastPathComponent).old-\(getpid())")
-        guard rename(path.path, aside.path) == 0 else { throw posixError("rename", path) }
-        guard rename(new.path, path.path) == 0 else {
-            _ = rename(aside.path, path.path)
-            throw posixError("rename", path)
+        let target = URL(fileURLWithPath: path)
+        let aside = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())").path
+        guard rename(path, aside) == 0 else { throw posixError("rename", target) }
+        guard rename(new, path) == 0 else {
+            _ = rename(aside, path)
+            throw posixError("rename", target)
         }
         // Leave the old tree where the caller's cleanup of `new` will find it.
-        _ = rename(aside.path, new.path)
+        _ = rename(aside, new)
+        return true
     }
 
     typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32

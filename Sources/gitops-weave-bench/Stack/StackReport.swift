@@ -63,7 +63,8 @@ struct Growth {
     var linear: Bool? { factor.map { $0 <= 1.25 } }
 
     static func of(_ results: [StackResult]) -> [Growth] {
-        [Phase.render, .floor, .publishRender, .publish, .gitCLI, .diff, .kustomizeEach, .kustomizeAll].compactMap { phase in
+        // Not kustomize: its figures are scaled from samples, so linear by construction.
+        [Phase.render, .floor, .publishRender, .publish, .publishNoop, .gitCLI, .diff].compactMap { phase in
             let points = results.compactMap { r in r.milliseconds(phase).map { (r.environments, $0 / Double(r.environments)) } }
             return points.isEmpty ? nil : Growth(phase: phase, perEnvironment: points)
         }
@@ -81,7 +82,7 @@ struct StackReport {
 
     func text() -> String {
         var out = "gitops-weave-bench: the W&B Weave stack at " + results.map { Format.grouped($0.environments) }.joined(separator: ", ")
-            + " environments; median of \(repetitions) after a warm-up\n"
+            + " environments; medians after a warm-up\n"
         for (k, v) in header { out += "  \(k): \(v)\n" }
         for r in results { out += "\n" + table(r) }
         out += "\ngrowth: milliseconds per environment at " + results.map { Format.grouped($0.environments) }.joined(separator: " / ") + "\n"
@@ -97,6 +98,7 @@ struct StackReport {
     func table(_ r: StackResult) -> String {
         var out = "\(Format.grouped(r.environments)) environments: \(Format.grouped(r.resources)) resources, \(Format.grouped(r.outputFiles)) files, "
             + "\(Format.fixed(Double(r.outputBytes) / 1e6, 1)) MB written; source \(Format.grouped(r.inputFiles)) files, \(Format.fixed(Double(r.inputBytes) / 1e6, 2)) MB\n"
+            + "  repetitions: \(r.inProcessRepetitions) of render, floor, publish and diff; \(repetitions) of the git CLI and kustomize processes\n"
         out += Format.padRight("figure", 44) + Format.padLeft("median", 12) + Format.padLeft("per env", 11) + Format.padLeft("cores", 7) + Format.padLeft("peak RSS", 11) + "\n"
         for phase in Phase.allCases {
             guard let m = r.median(phase) else { continue }
@@ -116,6 +118,10 @@ struct StackReport {
             out += "  † one build of \(n) environments, timed once and scaled linearly to \(Format.grouped(r.environments)) (kustomize grows faster than that)\n"
         }
         if let note = r.kustomizeNote { out += "  \(note)\n" }
+        if r.publishedObjectBytes > 0 && r.gitCLIObjectBytes > 0 {
+            out += "  object database after the first commit: publish \(Format.fixed(Double(r.publishedObjectBytes) / 1e6, 1)) MB (one delta-compressed pack), "
+                + "git CLI \(Format.fixed(Double(r.gitCLIObjectBytes) / 1e6, 1)) MB (loose objects)\n"
+        }
         if let peak = r.kustomizePeakResident { out += "  kustomize's largest process: \(Format.fixed(Double(peak) / 1_048_576, 0)) MiB\n" }
         out += "targets:\n"
         for t in Target.all where t.applies(to: r) {
@@ -172,6 +178,7 @@ struct StackReport {
     func run(_ r: StackResult) -> JSONObject {
         var o = JSONObject()
         o.set("environments", r.environments)
+        o.set("in_process_repetitions", r.inProcessRepetitions)
         o.set("resources", r.resources)
         o.set("output_files", r.outputFiles)
         o.set("output_bytes", r.outputBytes)
@@ -191,6 +198,8 @@ struct StackReport {
         if let n = r.kustomizeSampled { o.set("kustomize_processes_sampled", n) }
         if let n = r.kustomizeAggregated { o.set("kustomize_aggregate_environments", n) }
         if let peak = r.peakResident { o.set("peak_rss_bytes", peak) }
+        o.set("published_object_bytes", r.publishedObjectBytes)
+        o.set("git_cli_object_bytes", r.gitCLIObjectBytes)
         var targets: [JSONObject] = []
         for t in Target.all where t.applies(to: r) {
             guard let x = t.value(r) else { continue }

@@ -48,6 +48,8 @@ struct StackResult {
     var inputBytes = 0
     var outputFiles = 0
     var outputBytes = 0
+    /// Timed repetitions of the phases run in this process.
+    var inProcessRepetitions = 0
     /// Resources in all environments together, and in each, in name order.
     var resources = 0
     var resourcesPerEnvironment: [Int] = []
@@ -61,6 +63,10 @@ struct StackResult {
     var kustomizePeakResident: Int?
     var comparison = OutputComparison.Summary()
     var comparedEnvironments = 0
+    /// What each wrote to its object database for the same files: publish's pack, the
+    /// git CLI's loose objects.
+    var publishedObjectBytes = 0
+    var gitCLIObjectBytes = 0
     /// The commit of the first publish of the warm-up, whose tree the git CLI's must equal.
     var firstPublishedCommit: String?
     var checks: [Check] = []
@@ -100,12 +106,19 @@ struct StackRun {
     let environments: Int
     let options: Options
 
+    /// The phases that run in this process take a few milliseconds at small N, where one
+    /// scheduler hiccup moves a median of three; they repeat more there (up to 8 times
+    /// --repetitions, for fewer than 250 environments), so each figure rests on about the
+    /// same amount of work.
+    var inProcessRepetitions: Int { options.repetitions * max(1, min(8, 2000 / environments)) }
+
     func run() throws -> StackResult {
         let dir = options.scratch.appendingPathComponent("gitops-weave-bench-\(environments)-\(getpid())-\(UUID().uuidString.prefix(6))")
         let fm = FileManager.default
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { if options.keep { options.progress("kept \(dir.path)") } else { remove(dir) } }
         var result = StackResult(environments: environments)
+        result.inProcessRepetitions = inProcessRepetitions
         let say = { (s: String) in options.progress("[\(environments)] \(s)") }
 
         say("generating the source")
@@ -133,8 +146,8 @@ struct StackRun {
         // machine conditions.
         let rendered = dir.appendingPathComponent("rendered")
         var floor: RenderFloor?
-        for rep in 0...options.repetitions {
-            say(rep == 0 ? "render and floor: warm-up" : "render and floor: \(rep)/\(options.repetitions)")
+        for rep in 0...inProcessRepetitions {
+            say(rep == 0 ? "render and floor: warm-up" : "render and floor: \(rep)/\(inProcessRepetitions)")
             let out = rep == 0 ? rendered : dir.appendingPathComponent("render-\(rep)")
             let p = try pipeline()
             let (results, sample) = try measure { p.write(names, to: OutputDirectory(out.path)) }
@@ -174,8 +187,8 @@ struct StackRun {
     func publish(names: [String], source: StackSource, sourceCommit: String?, pipeline: () throws -> RenderPipeline,
                  failures: ([RenderPipeline.Result]) -> String?, dir: URL, into result: inout StackResult, say: (String) -> Void) throws {
         var environments: [RenderedEnvironment] = []
-        for rep in 0...options.repetitions {
-            say("publish: rendering in memory \(rep)/\(options.repetitions)")
+        for rep in 0...inProcessRepetitions {
+            say("publish: rendering in memory \(rep)/\(inProcessRepetitions)")
             let p = try pipeline()
             let (results, sample) = try measure { p.run(names) }
             if let failure = failures(results) { throw BenchError("render failed: \(failure)") }
@@ -196,13 +209,16 @@ struct StackRun {
         options.credentials = Credentials()
 
         var noopClean = true, oneChangedClean = true
-        for rep in 0...self.options.repetitions {
-            say("publish: \(rep)/\(self.options.repetitions)")
+        for rep in 0...inProcessRepetitions {
+            say("publish: \(rep)/\(inProcessRepetitions)")
             let repoDir = dir.appendingPathComponent("published-\(rep)")
             _ = try Repository.initialize(at: repoDir.path, bare: true)
             // Each publish opens the repository anew, as each `gitops-weave publish` does.
             let (firstResult, first) = try measure { try Publisher(repository: try Repository.open(repoDir.path)).publish(environments, options: options) }
-            if rep == 0 { result.firstPublishedCommit = firstResult.commits.first?.commit.hex }
+            if rep == 0 {
+                result.firstPublishedCommit = firstResult.commits.first?.commit.hex
+                result.publishedObjectBytes = directoryBytes(repoDir.appendingPathComponent("objects"))
+            }
             let (noop, noopSample) = try measure { try Publisher(repository: try Repository.open(repoDir.path)).publish(environments, options: options) }
             let (one, oneSample) = try measure { try Publisher(repository: try Repository.open(repoDir.path)).publish(changed, options: options) }
             noopClean = noopClean && noop.upToDate
@@ -235,6 +251,7 @@ struct StackRun {
             }
             if rep > 0 { result.samples[.gitCLI, default: []].append(sample) }
             cliTree = try Processes.output(["git", "rev-parse", "HEAD^{tree}"], in: rendered)
+            result.gitCLIObjectBytes = directoryBytes(rendered.appendingPathComponent(".git/objects"))
         }
         remove(rendered.appendingPathComponent(".git"))
         let published = rendered.deletingLastPathComponent().appendingPathComponent("published-0")
@@ -253,8 +270,8 @@ struct StackRun {
         try Processes.git(["commit", "-q", "-am", "prod: 5 ClickHouse replicas"], in: source.root)
 
         var changed = 0
-        for rep in 0...options.repetitions {
-            say("diff: \(rep)/\(options.repetitions)")
+        for rep in 0...inProcessRepetitions {
+            say("diff: \(rep)/\(inProcessRepetitions)")
             let comparison = RevisionComparison(source: source.root.path, base: "HEAD~1", head: "HEAD") { project, environments in
                 // As `gitops-weave diff` does: HEAD's environments are validated.
                 let validator = SchemaValidator(schemas: project.validationSchemas)
@@ -351,4 +368,14 @@ struct StackRun {
 /// Removes a file or directory tree the benchmark made (not timed).
 func remove(_ url: URL) {
     try? FileManager.default.removeItem(at: url)
+}
+
+/// The bytes of the files under a directory.
+func directoryBytes(_ url: URL) -> Int {
+    guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.fileSizeKey]) else { return 0 }
+    var total = 0
+    for case let file as URL in walker {
+        total += (try? file.resourceValues(forKeys: [.fileSizeKey]).fileSize ?? 0) ?? 0
+    }
+    return total
 }

@@ -58,9 +58,12 @@ enum Processes {
         return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(command)") }
     }
 
-    /// The git CLI with a fixed identity and no user or system configuration.
+    /// The git CLI with a fixed identity and no user or system configuration. Automatic
+    /// gc is off: after a commit of thousands of loose objects git would otherwise start a
+    /// repack in the background, which the commit's time does not include and which would
+    /// slow down whatever the benchmark measures next.
     static func git(_ arguments: [String], in dir: URL) throws {
-        try run(["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"] + arguments, in: dir,
+        try run(["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false", "-c", "gc.auto=0"] + arguments, in: dir,
                 environment: ["GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"])
     }
 }
