@@ -16,6 +16,16 @@ struct OutputComparison {
         /// replaces the whole list.
         case listReplaced = "list in a custom resource: gitops-weave merged items by key, kustomize replaced the list"
         case unexplained = "unexplained"
+
+        /// The key of its count in `--json`.
+        var jsonKey: String {
+            switch self {
+            case .derived: return "derived"
+            case .syncWave: return "sync_wave"
+            case .listReplaced: return "list_replaced"
+            case .unexplained: return "unexplained"
+            }
+        }
     }
 
     struct Difference {

@@ -216,7 +216,7 @@ struct StackReport {
         comparison.set("resources", r.comparison.resources)
         comparison.set("identical", r.comparison.identical)
         for reason in OutputComparison.Reason.allCases {
-            comparison.set(reason == .unexplained ? "unexplained" : String(describing: reason), r.comparison.differences.filter { $0.reason == reason }.count)
+            comparison.set(reason.jsonKey, r.comparison.differences.filter { $0.reason == reason }.count)
         }
         o.set("kustomize_comparison", comparison)
         o.set("checks", r.checks.map { c -> JSONObject in
