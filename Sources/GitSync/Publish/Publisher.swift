@@ -82,7 +82,8 @@ public final class Publisher {
 
     public func publish(_ environments: [RenderedEnvironment], options: Options) throws -> Result {
         try refuseCheckedOutTargets(options)
-        let prepared = Self.concurrentMap(environments, prepare)
+        // Hashing touches no repository state, so it runs on every core.
+        let prepared = environments.concurrentMap { prepare($0) }
         // Many new objects (a first publish, a change to every environment) go through an
         // in-memory store and land as one pack; a few are written loose, as git does, so
         // that everyday publishes do not pile up small packs.
@@ -155,20 +156,6 @@ public final class Publisher {
         }
         let written = try repository.writeTreeBytes(env.entries)
         precondition(written == env.tree, "tree id mismatch")
-    }
-
-    /// `transform` of every element, on every core, in order. `transform` must be safe
-    /// to call concurrently (hashing is: it touches no repository state).
-    static func concurrentMap<T, U>(_ items: [T], _ transform: (T) -> U) -> [U] {
-        var out = [U?](repeating: nil, count: items.count)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: items.count) { i in
-            let value = transform(items[i])
-            lock.lock()
-            out[i] = value
-            lock.unlock()
-        }
-        return out.map { $0! }
     }
 
     static let bookkeepingFiles: Set<String> = [RenderedEnvironment.kustomizationFile, RenderedEnvironment.metadataFile]

@@ -76,6 +76,18 @@ public struct RenderPipeline: Sendable {
     }
 }
 
+extension Array where Element: Sendable {
+    /// `transform` of every element, on every core, in order. `transform` must be safe to
+    /// call concurrently.
+    public func concurrentMap<T: Sendable>(_ transform: @Sendable (Element) -> T) -> [T] {
+        let results = ResultSlots<T>(count: count)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            _ = results.set(i, transform(self[i]))
+        }
+        return results.values
+    }
+}
+
 /// Results filled in by concurrent workers, one slot each, read back in order.
 final class ResultSlots<Value>: @unchecked Sendable {
     private var slots: [Value?]

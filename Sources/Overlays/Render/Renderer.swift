@@ -33,11 +33,7 @@ public final class Renderer: @unchecked Sendable {
 
     /// Renders environments on every core; results come back in the order of `names`.
     public func renderAll(_ names: [String]) -> [Outcome] {
-        let results = ResultSlots<Outcome>(count: names.count)
-        DispatchQueue.concurrentPerform(iterations: names.count) { i in
-            _ = results.set(i, render(named: names[i]))
-        }
-        return results.values
+        names.concurrentMap { render(named: $0) }
     }
 
     /// Renders a named environment.
