@@ -47,7 +47,7 @@ final class ObjectBatch {
         var builder: OpaquePointer?
         try GitError.check(git_packbuilder_new(&builder, repository.handle), "start a pack")
         defer { git_packbuilder_free(builder) }
-        git_packbuilder_set_threads(builder, 0)
+        git_packbuilder_set_threads(builder, UInt32(max(1, ProcessInfo.processInfo.activeProcessorCount)))
         for var commit in commits {
             try GitError.check(git_packbuilder_insert_commit(builder, &commit), "pack commit \(ObjectID(commit).short)")
         }
