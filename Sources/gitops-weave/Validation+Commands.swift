@@ -24,7 +24,8 @@ struct ValidationOptions: ParsableArguments {
         return try SchemaValidation.validator(project: project, crds: crds)
     }
 
-    /// The note about kinds validated without a schema, once per run, on a terminal.
+    /// `publish` and `diff`: the note about kinds validated without a schema, once per run,
+    /// on a terminal.
     func printCoverageNote(_ project: Project, text: Bool) {
         guard !noValidate, text, SchemaValidation.notesOnTerminal,
               let note = (try? SchemaValidation.validator(project: project, crds: crds))?.takeCoverageNote() else { return }
@@ -41,9 +42,7 @@ struct ValidationOptions: ParsableArguments {
             found.diagnostics.forEach(Diagnostics.print)
             failed = failed || found.failed
         }
-        if SchemaValidation.notesOnTerminal, let note = (try? SchemaValidation.validator(project: project, crds: crds))?.takeCoverageNote() {
-            Diagnostics.print(note)
-        }
+        printCoverageNote(project, text: true)
         if failed {
             Diagnostics.print(.error(at: nil, "cannot compare: \(head ?? "the working tree") does not pass schema validation",
                                      hint: "fix the errors above, or pass --no-validate"))

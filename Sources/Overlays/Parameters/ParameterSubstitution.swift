@@ -85,7 +85,7 @@ public struct ParameterSubstitution {
     }
 
     /// `${`, which `$${` contains too.
-    private static let marker = Array("${".utf8)
+    static let marker = Array("${".utf8)
 
     enum Piece {
         case text(String)
@@ -214,27 +214,27 @@ public indirect enum PlaceholderMap: Sendable {
     case mapping([(Int, PlaceholderMap)])
     case sequence([(Int, PlaceholderMap)])
 
-    private static let marker = Array("${".utf8)
-
     public init(_ node: Node) {
+        let marker = ParameterSubstitution.marker
         switch node.value {
         case .scalar(let s):
-            self = s.tag == .string && s.text.containsBytes(Self.marker) ? .anywhere : .none
+            self = s.tag == .string && s.text.containsBytes(marker) ? .anywhere : .none
         case .mapping(let m):
-            if m.keys.contains(where: { $0.containsBytes(Self.marker) }) { self = .anywhere; return }
-            let children = m.entries.values.enumerated().compactMap { i, e -> (Int, PlaceholderMap)? in
-                let child = PlaceholderMap(e.value)
-                if case .none = child { return nil }
-                return (i, child)
-            }
+            if m.keys.contains(where: { $0.containsBytes(marker) }) { self = .anywhere; return }
+            let children = Self.children(m.entries.values.map(\.value))
             self = children.isEmpty ? .none : .mapping(children)
         case .sequence(let items):
-            let children = items.enumerated().compactMap { i, item -> (Int, PlaceholderMap)? in
-                let child = PlaceholderMap(item)
-                if case .none = child { return nil }
-                return (i, child)
-            }
+            let children = Self.children(items)
             self = children.isEmpty ? .none : .sequence(children)
+        }
+    }
+
+    /// The maps of the values that hold a placeholder, with their positions.
+    private static func children(_ values: [Node]) -> [(Int, PlaceholderMap)] {
+        values.enumerated().compactMap { i, value in
+            let child = PlaceholderMap(value)
+            if case .none = child { return nil }
+            return (i, child)
         }
     }
 }

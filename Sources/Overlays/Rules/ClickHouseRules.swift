@@ -254,14 +254,12 @@ enum ClickHouseRules {
         for r in context.resources {
             guard let tree = stringFieldTrees[r.id.groupKind] else { continue }
             var path: [S.Step] = []
-            do {
-                tree.visit(r.node, path: &path) { node, path in
-                    guard let s = node.scalar, [.bool, .int, .float].contains(s.tag) else { return }
-                    out.append(.error(
-                        at: node.location,
-                        "\(S.display(path)) of \(S.name(r)) is \(describe(s)), but the CRD types it as a string",
-                        hint: "quote it: \(S.lastKey(path) ?? "value"): \"\(s.text)\""))
-                }
+            tree.visit(r.node, path: &path) { node, path in
+                guard let s = node.scalar, [.bool, .int, .float].contains(s.tag) else { return }
+                out.append(.error(
+                    at: node.location,
+                    "\(S.display(path)) of \(S.name(r)) is \(describe(s)), but the CRD types it as a string",
+                    hint: "quote it: \(S.lastKey(path) ?? "value"): \"\(s.text)\""))
             }
             guard r.id.groupKind == S.clickHouseGroupKind, let files = r.node["spec"]?["configuration"]?["files"]?.mapping else { continue }
             for (key, entry) in files.entries {

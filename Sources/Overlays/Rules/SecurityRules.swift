@@ -3,7 +3,7 @@
 enum SecurityRules {
     typealias S = RuleSupport
 
-    static let securityContextKeys: Set<String> = ["securityContext", "podSecurityContext", "containerSecurityContext"]
+    static let securityContextKeys = ["securityContext", "podSecurityContext", "containerSecurityContext"]
 
     // MARK: runAsGroup
 
@@ -13,7 +13,7 @@ enum SecurityRules {
         for k in root { start = start?[k] }
         guard let start else { return [] }
         var out: [(Node, [S.Step])] = []
-        S.walk(start, root.map { .key($0) }, values: Array(securityContextKeys)) { node, path in
+        S.walk(start, root.map { .key($0) }, values: securityContextKeys) { node, path in
             if node.mapping != nil { out.append((node, path)) }
         }
         return out
@@ -48,7 +48,8 @@ enum SecurityRules {
         var out: [Diagnostic] = []
         let range = "the OpenShift UID range \(openShift.uidRange) (\(openShift.uidStart) to \(openShift.uidEnd)) declared at \(openShift.location)"
         func check(_ r: Resource, _ node: Node, _ path: [S.Step], at location: SourceLocation, prefix: String = "") {
-            guard let key = S.lastKey(path), key == "runAsUser" || key == "fsGroup", !node.isNull else { return }
+            // The walk visits only the values of `idKeys`.
+            guard let key = S.lastKey(path), !node.isNull else { return }
             if let uid = node.scalar?.intValue, openShift.contains(uid) { return }
             let shown = node.scalar?.intValue.map(String.init) ?? (node.scalar?.display ?? node.kindWithArticle)
             out.append(.error(

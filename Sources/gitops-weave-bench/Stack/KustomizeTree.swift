@@ -70,12 +70,12 @@ struct KustomizeTree {
         let sharedBase = base.filter(\.shared)
         if !sharedBase.isEmpty {
             let dir = root.appendingPathComponent("base")
-            try write(sharedBase, kind: "Kustomization", resources: sharedBase.map(\.name), patches: [], in: dir, values: nil)
+            try write(sharedBase, kind: "Kustomization", resources: sharedBase.map(\.name), patches: [], in: dir)
         }
         for (layer, layerRuns) in runs {
             for run in layerRuns where run.shared {
                 try write(run.resources + run.patches, kind: "Component", resources: run.resources.map(\.name), patches: run.patches.map(\.name),
-                          in: root.appendingPathComponent("components").appendingPathComponent("\(layer)-\(run.index)"), values: nil)
+                          in: root.appendingPathComponent("components").appendingPathComponent("\(layer)-\(run.index)"))
             }
         }
 
@@ -160,7 +160,7 @@ struct KustomizeTree {
         return text
     }
 
-    private func write(_ files: [SourceFile], kind: String, resources: [String], patches: [String], in dir: URL, values: Values?) throws {
+    private func write(_ files: [SourceFile], kind: String, resources: [String], patches: [String], in dir: URL) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for file in files { try file.text.write(to: dir.appendingPathComponent(file.name), atomically: false, encoding: .utf8) }
         try Self.kustomization(kind: kind, resources: resources, patches: patches, components: [])

@@ -122,7 +122,7 @@ struct StackReport {
             out += "  object database after the first commit: publish \(Format.fixed(Double(r.publishedObjectBytes) / 1e6, 1)) MB (one delta-compressed pack), "
                 + "git CLI \(Format.fixed(Double(r.gitCLIObjectBytes) / 1e6, 1)) MB (loose objects)\n"
         }
-        if let peak = r.kustomizePeakResident { out += "  kustomize's largest process: \(Format.fixed(Double(peak) / 1_048_576, 0)) MiB\n" }
+        if let peak = r.childrenPeakResident { out += "  largest child process so far (kustomize or git): \(Format.fixed(Double(peak) / 1_048_576, 0)) MiB\n" }
         out += "targets:\n"
         for t in Target.all where t.applies(to: r) {
             guard let x = t.value(r) else { continue }

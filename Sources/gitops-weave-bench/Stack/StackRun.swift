@@ -29,9 +29,6 @@ enum Phase: String, CaseIterable {
         case .kustomizeAll: return "kustomize: one aggregate build"
         }
     }
-
-    /// Phases that run other programs: their CPU time is the children's.
-    var runsChildren: Bool { [.gitCLI, .kustomizeEach, .kustomizeAll].contains(self) }
 }
 
 /// A correctness check of a run: the benchmark fails when one does not hold.
@@ -60,7 +57,8 @@ struct StackResult {
     /// Environments in the one aggregate build (the figure is scaled to all of them).
     var kustomizeAggregated: Int?
     var kustomizeNote: String?
-    var kustomizePeakResident: Int?
+    /// The largest child process so far: kustomize's, or an earlier git CLI run's.
+    var childrenPeakResident: Int?
     var comparison = OutputComparison.Summary()
     var comparedEnvironments = 0
     /// What each wrote to its object database for the same files: publish's pack, the
@@ -358,7 +356,7 @@ struct StackRun {
         result.kustomizeAggregated = tree.aggregated
         let documents = try Processes.countDocuments(out)
         remove(out)
-        result.kustomizePeakResident = CPUTime.now().childrenPeakResident
+        result.childrenPeakResident = CPUTime.now().childrenPeakResident
         let expected = result.resourcesPerEnvironment.prefix(tree.aggregated).reduce(0, +)
         result.checks.append(Check(name: "kustomize's aggregate build holds every environment it builds", passed: documents == expected,
                                    detail: "\(documents) resources in one build of \(tree.aggregated) environments; gitops-weave renders \(expected)"))

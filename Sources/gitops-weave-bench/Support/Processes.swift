@@ -5,8 +5,7 @@ import Foundation
 enum Processes {
     /// Runs a command and waits. Standard output goes to `output` (a file), or is
     /// discarded; standard error is kept for the error message.
-    @discardableResult
-    static func run(_ arguments: [String], in dir: URL? = nil, output: URL? = nil, environment: [String: String]? = nil) throws -> Int32 {
+    static func run(_ arguments: [String], in dir: URL? = nil, output: URL? = nil, environment: [String: String]? = nil) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = arguments
@@ -18,23 +17,19 @@ enum Processes {
         let errorHandle = try FileHandle(forWritingTo: errors)
         defer { try? errorHandle.close() }
         p.standardError = errorHandle
+        var outputHandle: FileHandle?
         if let output {
             FileManager.default.createFile(atPath: output.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: output)
-            defer { try? handle.close() }
-            p.standardOutput = handle
-            try p.run()
-            p.waitUntilExit()
-        } else {
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
+            outputHandle = try FileHandle(forWritingTo: output)
         }
+        defer { try? outputHandle?.close() }
+        p.standardOutput = outputHandle ?? FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
         guard p.terminationStatus == 0 else {
             let message = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
             throw BenchError("\(arguments.joined(separator: " ")) failed (exit \(p.terminationStatus)): \(message.prefix(2000))")
         }
-        return p.terminationStatus
     }
 
     /// A command's standard output, trimmed.
