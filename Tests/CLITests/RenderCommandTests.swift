@@ -119,6 +119,35 @@ struct RenderCommandTests {
         }
     }
 
+    @Test("an output path that is a file: each environment's error names the directory it could not make, exit 1, nothing written")
+    func outputIsAFile() throws {
+        let dir = try Scratch()
+        let out = dir.url.appendingPathComponent("out")
+        try "not a directory\n".write(to: out, atomically: false, encoding: .utf8)
+        let r = try CLI.run(["render", "--all", "--source", S.stack.path, "--out", out.path], in: dir.url)
+        #expect(r.status == 1)
+        #expect(r.stdout == "")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(r.stderr)")
+        for (line, env) in zip(lines, ["dev", "prod"]) {
+            #expect(line.hasPrefix("error: mkdir \(out.path)/.\(env).gitops-weave-"), "\(line)")
+            #expect(line.hasSuffix(" failed: Not a directory"), "\(line)")
+        }
+        #expect(try String(contentsOf: out, encoding: .utf8) == "not a directory\n")
+    }
+
+    @Test("a file in the way of an environment's directory is replaced atomically by the rendered tree")
+    func fileInTheWay() throws {
+        let dir = try Scratch()
+        let out = dir.url.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try "in the way\n".write(to: out.appendingPathComponent("dev"), atomically: false, encoding: .utf8)
+        let r = try CLI.run(["render", "dev", "--source", S.stack.path, "--out", out.path], in: dir.url)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(S.entries(out.appendingPathComponent("dev")) == S.devFiles)
+        #expect(S.entries(out) == ["dev"])
+    }
+
     @Test("an error in one environment: the others are still written, exit 1")
     func partialFailure() throws {
         let dir = try Scratch()

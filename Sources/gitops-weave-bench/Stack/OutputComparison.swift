@@ -64,9 +64,12 @@ struct OutputComparison {
             }
             var found: [Difference] = []
             let walk = Walk(customResource: !isBuiltIn(r.id))
-            walk.diff(r.node, other, path: [], type: registry.type(groupKind: r.id.groupKind)) { path, reason, mine, theirs in
+            // Values are shown from redacted copies: a report never prints a secret.
+            let shownOurs = SecretRedactor.redact(r)
+            let shownTheirs = SecretRedactor.redact(try Resource(document: other))
+            walk.diff(r.node, other, path: [], type: registry.type(groupKind: r.id.groupKind)) { path, reason, _, _ in
                 found.append(Difference(environment: environment, resource: label, path: path.joined(separator: "."), reason: reason,
-                                        ours: shortened(mine), theirs: shortened(theirs)))
+                                        ours: shortened(value(at: path, in: shownOurs)), theirs: shortened(value(at: path, in: shownTheirs))))
             }
             if found.isEmpty { summary.identical += 1 }
             summary.differences += found
@@ -153,6 +156,19 @@ struct OutputComparison {
         default:
             return false
         }
+    }
+
+    /// The node at a path `diff` reported (keys, and list positions as numbers).
+    static func value(at path: [String], in node: Node) -> Node? {
+        var current: Node? = node
+        for step in path {
+            if case .sequence(let items)? = current?.value, let i = Int(step) {
+                current = i < items.count ? items[i] : nil
+            } else {
+                current = current?[step]
+            }
+        }
+        return current
     }
 
     static func shortened(_ node: Node?) -> String {
