@@ -1,6 +1,8 @@
 import CGit2
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// A source read straight from a commit's tree through libgit2: no checkout, no temporary
 /// clone. `diff` renders the base revision this way.

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import GitSync
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,7 +48,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     func check() throws {
-        let project = try Project.load(from: FileSystemSource(root: source))
+        let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
         let allNames = try project.environmentNames()
         let names = environments.isEmpty ? allNames : environments
         let provenance = SourceRevision.read(source)
@@ -58,7 +62,7 @@ struct CheckCommand: ParsableCommand {
             let outcome = renderer.render(named: name)
             diagnostics += outcome.diagnostics.map { (name, $0) }
             if outcome.failed { failed.append(name); continue }
-            rendered.append(RenderedEnvironment(outcome, target: project.target, provenance: provenance))
+            rendered.append(RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: provenance))
         }
         if !failed.isEmpty {
             let summary = Diagnostic.error(at: nil, "cannot check \(failed.joined(separator: ", ")): the source does not render",

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import GitSync
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 struct PublishCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -86,7 +90,7 @@ struct PublishCommand: ParsableCommand {
     }
 
     func publish() throws {
-        let project = try Project.load(from: FileSystemSource(root: source))
+        let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
         let allNames = try project.environmentNames()
         let names = environments.isEmpty ? allNames : environments
         let sourceRepository = try Repository.discover(containing: source)

@@ -3,6 +3,10 @@ import Foundation
 import Overlays
 #if canImport(Glibc)
 import Glibc
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 #endif
 
 struct SyncConfigCommand: ParsableCommand {
@@ -79,7 +83,7 @@ struct SyncConfigCommand: ParsableCommand {
                 throw Diagnostic.error(at: nil, "--branch \(branch) does not apply to --layout branch",
                                        hint: "in the branch layout every environment has its own branch, \(SyncConfig.environmentBranchPrefix)<environment>; --branch names the one branch of the directory layout")
             }
-            let project = try Project.load(from: FileSystemSource(root: source))
+            let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
             var names = environments
             if names.isEmpty {
                 names = try project.environmentNames()

@@ -1,6 +1,8 @@
 import CGit2
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// Where publish keeps rendered environments, read back: one folder per environment on a
 /// branch (directory layout), or one branch `env/<name>` per environment (branch layout).

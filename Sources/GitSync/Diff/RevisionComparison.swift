@@ -1,5 +1,8 @@
 import Foundation
+import LocalFiles
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// Environments that do not render; each diagnostic says where and why.
 public struct RenderFailure: Error, CustomStringConvertible {
@@ -15,9 +18,13 @@ public struct RevisionComparison {
     /// Called with HEAD's project and rendered environments (only when every environment
     /// renders), so a caller can check them without rendering HEAD again.
     public var inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)?
+    /// The stacks the projects at both revisions may name.
+    public var stacks: StackCatalog
 
-    public init(source: String, base: String?, head: String?, inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) {
+    public init(source: String, base: String?, head: String?, stacks: StackCatalog,
+                inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) {
         self.source = source
+        self.stacks = stacks
         self.base = base
         self.head = head
         self.inspectHead = inspectHead
@@ -51,7 +58,7 @@ public struct RevisionComparison {
 
     /// Every environment rendered; any render error stops the comparison.
     func render(_ tree: any SourceTree) throws -> (project: Project, environments: [RenderedEnvironment], resources: [String: [Resource]]) {
-        let project = try Project.load(from: tree)
+        let project = try Project.load(from: tree, stacks: stacks)
         let names = try project.environmentNames()
         // Laid out as in the rendered tree (order, sync waves), so the diff shows what is
         // committed; validation is the caller's, through `inspectHead`.

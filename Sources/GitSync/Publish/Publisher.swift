@@ -1,5 +1,7 @@
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// Commits rendered environments to git, straight into the object database: no work tree,
 /// no index, and the user's checkout untouched.

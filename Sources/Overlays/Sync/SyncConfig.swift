@@ -1,3 +1,6 @@
+import MergeEngine
+import YAMLModel
+
 /// The objects that make Argo CD or Flux sync what `gitops-weave publish` commits.
 ///
 /// `publish` writes each environment either as a folder `<env>/` of one branch (the
