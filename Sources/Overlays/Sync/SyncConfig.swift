@@ -15,8 +15,8 @@ import YAMLModel
 ///
 /// Everything deploys into the cluster the tool runs in. Syncing removes what a new commit
 /// no longer holds (prune), but deleting these objects, or dropping an environment from
-/// them, leaves that environment's resources in place: a ClickHouse cluster holds data, so
-/// tearing one down is a deliberate step, not a side effect of regenerating this file.
+/// them, leaves that environment's resources in place: a database holds data, so tearing
+/// one down is a deliberate step, not a side effect of regenerating this file.
 ///
 /// Pure: no file is read; the output is the same bytes for the same input.
 public struct SyncConfig: Sendable, Equatable {
@@ -169,10 +169,10 @@ public struct SyncConfig: Sendable, Equatable {
         ])
     }
 
-    /// Automated sync that prunes and heals. Server-side apply, because the stack's CRDs
-    /// and custom resources are too large for the last-applied annotation; no dry run of
-    /// kinds whose CRD is not installed yet, because the ClickHouse operator that installs
-    /// them is itself part of the environment (an Application in an earlier sync wave); and
+    /// Automated sync that prunes and heals. Server-side apply, because CRDs and custom
+    /// resources are often too large for the last-applied annotation; no dry run of kinds
+    /// whose CRD is not installed yet, because the operator that installs them may itself
+    /// be part of the environment (an Application in an earlier sync wave); and
     /// retries, because automated sync does not retry a failed commit on its own.
     func argoSyncPolicy() -> Node {
         B.map([
