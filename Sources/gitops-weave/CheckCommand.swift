@@ -38,7 +38,7 @@ struct CheckCommand: ParsableCommand {
     var branch = "rendered"
 
     @Option(help: "directory: one folder per environment on --branch; branch: one branch env/<name> per environment.")
-    var layout: Publisher.Layout = .directory
+    var layout: RenderedLayout = .directory
 
     @Option(help: "How to report: text, or json for machines.")
     var format: ReportFormat = .text

@@ -45,7 +45,7 @@ struct HistoryCommand: ParsableCommand {
     var branch = "rendered"
 
     @Option(help: "directory: one folder per environment on --branch; branch: one branch env/<name> per environment.")
-    var layout: Publisher.Layout = .directory
+    var layout: RenderedLayout = .directory
 
     @Option(help: ArgumentHelp("List at most this many commits.", valueName: "N"))
     var limit: Int?

@@ -49,7 +49,7 @@ struct PublishCommand: ParsableCommand {
     var branch = "rendered"
 
     @Option(help: "directory: one folder per environment on --branch; branch: one branch env/<name> per environment.")
-    var layout: Publisher.Layout = .directory
+    var layout: RenderedLayout = .directory
 
     @Flag(help: "Push the branch to --remote after committing (implied when --repo is a URL).")
     var push = false
@@ -205,4 +205,4 @@ struct PublishCommand: ParsableCommand {
     }
 }
 
-extension Publisher.Layout: ExpressibleByArgument {}
+extension RenderedLayout: ExpressibleByArgument {}

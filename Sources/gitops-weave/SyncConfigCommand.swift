@@ -48,7 +48,7 @@ struct SyncConfigCommand: ParsableCommand {
             """)
 
     @Argument(help: "The tool that syncs the cluster.")
-    var tool: SyncConfig.Tool
+    var tool: SyncTarget
 
     @Argument(help: "Environments to sync (default: every environment of the project).")
     var environments: [String] = []
@@ -64,7 +64,7 @@ struct SyncConfigCommand: ParsableCommand {
     var branch: String?
 
     @Option(help: "directory: one branch with a folder per environment; branch: a branch env/<env> per environment.")
-    var layout: SyncConfig.Layout = .directory
+    var layout: RenderedLayout = .directory
 
     @Option(help: ArgumentHelp("The namespace of the generated objects (default: argocd for Argo CD, flux-system for Flux).", valueName: "NS"))
     var namespace: String?
@@ -177,5 +177,4 @@ struct SyncConfigCommand: ParsableCommand {
     }
 }
 
-extension SyncConfig.Tool: ExpressibleByArgument {}
-extension SyncConfig.Layout: ExpressibleByArgument {}
+extension SyncTarget: ExpressibleByArgument {}

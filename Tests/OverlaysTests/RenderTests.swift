@@ -155,7 +155,7 @@ struct RenderTests {
 
     static let provenance = RenderedEnvironment.Provenance(sourceRevision: "0123abcd", sourceDirty: false)
 
-    static func renderStack(_ name: String, target: Project.Target? = nil) throws -> RenderedEnvironment {
+    static func renderStack(_ name: String, target: SyncTarget? = nil) throws -> RenderedEnvironment {
         var project = try Project.load(from: FileSystemSource(root: WeaveSource.stack.path), stacks: .weave)
         if let target { project.target = target }
         let outcome = Renderer(project: project).render(named: name)

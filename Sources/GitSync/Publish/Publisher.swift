@@ -16,7 +16,6 @@ import YAMLModel
 /// move by compare-and-swap: a concurrent writer is never overwritten; the work is redone on
 /// the new tip instead.
 public final class Publisher {
-    public enum Layout: String, Sendable, CaseIterable { case directory, branch }
 
     /// Where the rendered source came from, for trailers and notes.
     public struct Source: Sendable {
@@ -35,7 +34,7 @@ public final class Publisher {
 
     public struct Options: Sendable {
         public var branch = "rendered"
-        public var layout = Layout.directory
+        public var layout = RenderedLayout.directory
         public var author: Signature
         public var source: Source
         /// Every environment of the source: environment folders (or branches) not in it are

@@ -8,16 +8,13 @@ import YAMLModel
 public struct Project: Sendable {
     public static let fileName = "gitops-weave.yaml"
 
-    /// Who syncs the rendered tree; Argo CD gets sync-wave annotations.
-    public enum Target: String, Sendable { case argocd, flux }
-
     public let source: any SourceTree
     public var file: String
     public var baseDirectory = "base"
     public var layersDirectory = "layers"
     public var environmentsDirectory = "environments"
     public var outputDirectory = "rendered"
-    public var target = Target.argocd
+    public var target = SyncTarget.argocd
     public var parameters = OrderedDictionary<String, Parameter>()
     /// The stacks the project names in `stacks:`, in that order; none means the plain engine.
     public var stacks: [any Stack] = []
@@ -84,7 +81,7 @@ public struct Project: Sendable {
             try r.rejectUnknownKeys(o, allowed: ["directory", "target"], in: "output")
             project.outputDirectory = try r.path(o["directory"], default: "rendered", field: "output.directory")
             if let t = o["target"] {
-                guard let target = t.stringValue.flatMap(Target.init(rawValue:)) else {
+                guard let target = t.stringValue.flatMap(SyncTarget.init(rawValue:)) else {
                     throw Diagnostic.error(at: t.location, "unknown output target \(t.scalar?.display ?? t.kindName)",
                                            hint: "target is argocd (adds sync-wave annotations) or flux")
                 }

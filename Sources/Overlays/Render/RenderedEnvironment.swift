@@ -34,7 +34,7 @@ public struct RenderedEnvironment: Sendable {
     }
 
     /// Lays out an environment for `target`, in the sync order of the engine and `stacks`.
-    public init(_ outcome: Renderer.Outcome, target: Project.Target, stacks: [any Stack], provenance: Provenance) {
+    public init(_ outcome: Renderer.Outcome, target: SyncTarget, stacks: [any Stack], provenance: Provenance) {
         name = outcome.environment.name
         let order = SyncWave(stacks: stacks)
         var ordered = outcome.resources.enumerated().sorted {
