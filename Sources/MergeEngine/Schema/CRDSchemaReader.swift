@@ -11,10 +11,7 @@ public enum CRDSchemaReader {
 
     /// Every CRD in a stream (other documents are ignored).
     public static func read(_ documents: [Node]) throws -> [KindSchema] {
-        try documents.compactMap { doc in
-            guard doc.mapping?["kind"]?.stringValue == "CustomResourceDefinition" else { return nil }
-            return try read(crd: doc)
-        }
+        try CustomResourceDefinition.read(documents).map { KindSchema(groupKind: $0.groupKind, type: $0.mergeType) }
     }
 
     /// A CRD's spec, API group and kind; an error names what is missing.
@@ -31,16 +28,19 @@ public enum CRDSchemaReader {
         return (spec, group, kind)
     }
 
+    /// One CRD's merge metadata.
     public static func read(crd: Node) throws -> KindSchema {
-        let (spec, group, kind) = try identity(crd)
-        let versions = spec["versions"]?.sequence ?? []
-        let chosen = versions.first { $0["storage"]?.scalar?.boolValue == true } ?? versions.first
-        let schema = chosen?["schema"]?["openAPIV3Schema"] ?? spec["validation"]?["openAPIV3Schema"]
+        let c = try CustomResourceDefinition(crd)
+        return KindSchema(groupKind: c.groupKind, type: c.mergeType)
+    }
+
+    /// The merge metadata of a CRD's storage version's schema (`schema`, or nil when it has none).
+    static func mergeType(_ schema: Node?, kind: String) -> MergeType {
         let root = schema.flatMap { objectType($0, name: kind) } ?? MergeType(kind)
         if root.field("metadata")?.type == nil {
             root.set("metadata", .object(CoreSchemas.objectMeta))
         }
-        return KindSchema(groupKind: "\(group)/\(kind)", type: root)
+        return root
     }
 
     static func objectType(_ schema: Node, name: String) -> MergeType? {

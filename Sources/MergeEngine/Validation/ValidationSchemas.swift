@@ -44,12 +44,9 @@ public struct ValidationSchemas: Sendable {
     /// versions.
     @discardableResult
     public mutating func addCRDs(_ documents: [Node]) throws -> Int {
-        var count = 0
-        for doc in documents where doc.mapping?["kind"]?.stringValue == "CustomResourceDefinition" {
-            try addCRD(doc)
-            count += 1
-        }
-        return count
+        let read = try CustomResourceDefinition.read(documents)
+        for crd in read { add(crd) }
+        return read.count
     }
 
     /// Reads every CRD of `files`, each a parsed stream named by its path, as from a
@@ -63,27 +60,13 @@ public struct ValidationSchemas: Sendable {
         }
     }
 
-    mutating func addCRD(_ crd: Node) throws {
-        let (spec, group, kind) = try CRDSchemaReader.identity(crd)
-        let groupKind = "\(group)/\(kind)"
-        for old in servedVersions[groupKind] ?? [] { crds["\(group)/\(old)/\(kind)"] = nil }
-        var served: [String] = []
-        // apiextensions.k8s.io/v1beta1 could give one schema for every version.
-        let shared = spec["validation"]?["openAPIV3Schema"]
-        var versions = spec["versions"]?.sequence ?? []
-        if versions.isEmpty, let v = spec["version"] {
-            var m = Mapping()
-            m.set("name", v)
-            versions = [Node.mapping(m, at: v.location)]
+    /// Adds a CRD's served versions; a CRD read later replaces an earlier one's versions.
+    public mutating func add(_ crd: CustomResourceDefinition) {
+        for old in servedVersions[crd.groupKind] ?? [] { crds["\(crd.group)/\(old)/\(crd.kind)"] = nil }
+        for (name, schema) in crd.servedVersions {
+            crds["\(crd.group)/\(name)/\(crd.kind)"] = LazySchema(schema)
         }
-        for version in versions {
-            guard let name = version["name"]?.stringValue else { continue }
-            if version["served"]?.scalar?.boolValue == false { continue }
-            served.append(name)
-            let schema = version["schema"]?["openAPIV3Schema"] ?? shared
-            crds["\(group)/\(name)/\(kind)"] = LazySchema(schema)
-        }
-        servedVersions[groupKind] = served
+        servedVersions[crd.groupKind] = crd.servedVersions.map(\.name)
     }
 
     /// The schema for a resource of `apiVersion` and `kind`.

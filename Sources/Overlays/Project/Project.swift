@@ -115,12 +115,14 @@ public struct Project: Sendable {
             guard let docs = parsed else {
                 throw Diagnostic.error(at: node.location, "no such CRD file: \(source.displayPath(path))")
             }
-            let schemas = try CRDSchemaReader.read(docs)
-            if schemas.isEmpty {
+            let crds = try CustomResourceDefinition.read(docs)
+            if crds.isEmpty {
                 throw Diagnostic.error(at: node.location, "\(source.displayPath(path)) holds no CustomResourceDefinition")
             }
-            for schema in schemas { project.registry.register(schema.type, groupKind: schema.groupKind) }
-            try project.validationSchemas.addCRDs(docs)
+            for crd in crds {
+                project.registry.register(crd.mergeType, groupKind: crd.groupKind)
+                project.validationSchemas.add(crd)
+            }
         }
         return project
     }
