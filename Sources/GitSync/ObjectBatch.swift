@@ -119,9 +119,7 @@ final class ObjectBatch {
 
 extension Repository {
     /// The id a blob with these bytes has, without writing it.
-    public func hashBlob(_ data: Data) -> ObjectID {
-        hashObject(data, type: GIT_OBJECT_BLOB)
-    }
+    public func hashBlob(_ data: Data) -> ObjectID { Self.blobID(data) }
 
     /// The bytes of a tree object, as git serialises it: entries sorted by name, with
     /// directories compared as if their name ended in "/".
@@ -140,14 +138,20 @@ extension Repository {
 
     /// The id a tree of these entries has, without writing it.
     public func hashTree(_ entries: [TreeEntry]) -> ObjectID {
-        hashTree(bytes: Self.treeBytes(entries))
+        Self.treeID(bytes: Self.treeBytes(entries))
     }
 
+    // Hashing reads no repository, so these are static: workers on any thread may hash
+    // without touching a `Repository` another thread owns.
+
+    /// The id of a blob with these bytes.
+    static func blobID(_ data: Data) -> ObjectID { objectID(data, type: GIT_OBJECT_BLOB) }
+
     /// The id of a tree whose serialised bytes (`treeBytes`) these are.
-    func hashTree(bytes: Data) -> ObjectID { hashObject(bytes, type: GIT_OBJECT_TREE) }
+    static func treeID(bytes: Data) -> ObjectID { objectID(bytes, type: GIT_OBJECT_TREE) }
 
     /// The id of an object of this type with these bytes, without writing it.
-    func hashObject(_ bytes: Data, type: git_object_t) -> ObjectID {
+    static func objectID(_ bytes: Data, type: git_object_t) -> ObjectID {
         var oid = git_oid()
         bytes.withUnsafeBytes { _ = git_odb_hash(&oid, $0.baseAddress, $0.count, type) }
         return ObjectID(oid)
