@@ -36,6 +36,8 @@ public struct RevisionComparison {
                                    hint: "run diff inside the source repository")
         }
         let subdirectory = Self.relative(source, to: workTree)
+        // `repo` stays on this thread: both revisions' render workers read through handles
+        // of their own, borrowed from `repo.readers` (see GitTreeSource).
         let baseRevision = try base ?? defaultBase(repo)
         let before = try render(GitTreeSource(repository: repo, revision: baseRevision, subdirectory: subdirectory)).resources
         let afterSource: any SourceTree = try head.map { try GitTreeSource(repository: repo, revision: $0, subdirectory: subdirectory) }
