@@ -1,6 +1,10 @@
 import Foundation
 @testable import GitSync
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// Reads of one repository from many threads at once, as render workers make them. Run
@@ -229,7 +233,7 @@ struct ConcurrencyTests {
         }
 
         func render(_ tree: any SourceTree) throws -> [String: [RenderedEnvironment.File]] {
-            let project = try Project.load(from: tree)
+            let project = try Project.load(from: tree, stacks: StackCatalog([WeaveStack()]))
             let results = RenderPipeline(renderer: Renderer(project: project), provenance: .init(sourceRevision: nil, sourceDirty: false),
                                          validator: nil).run(try project.environmentNames())
             var files: [String: [RenderedEnvironment.File]] = [:]
