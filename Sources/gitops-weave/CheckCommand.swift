@@ -28,88 +28,66 @@ struct CheckCommand: ParsableCommand {
     @Argument(help: "Environments to check (default: all of them).")
     var environments: [String] = []
 
-    @Option(help: ArgumentHelp("The source repository's root, holding gitops-weave.yaml.", valueName: "DIR"))
-    var source = "."
+    @OptionGroup var source: SourceOptions
 
     @Option(help: ArgumentHelp("The repository holding the rendered branch (default: the source repository).", valueName: "PATH"))
     var repo: String?
 
-    @Option(help: ArgumentHelp("The rendered branch (directory layout): a name, or a full reference such as refs/remotes/origin/rendered.", valueName: "NAME"))
-    var branch = "rendered"
+    @OptionGroup var rendered: RenderedBranchOptions
 
-    @Option(help: "directory: one folder per environment on --branch; branch: one branch env/<name> per environment.")
-    var layout: RenderedLayout = .directory
-
-    @Option(help: "How to report: text, or json for machines.")
-    var format: ReportFormat = .text
+    @OptionGroup var output: ReportFormatOptions
 
     func run() throws {
         try Diagnostics.exitOnError(check)
     }
 
     func check() throws {
-        let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
+        let project = try source.loadProject()
         let allNames = try project.environmentNames()
         let names = environments.isEmpty ? allNames : environments
-        let provenance = SourceRevision.read(source)
+        let provenance = SourceRevision.read(source.directory)
 
         // Render exactly as publish does.
         let renderer = Renderer(project: project)
-        var rendered: [RenderedEnvironment] = []
+        var renders: [RenderedEnvironment] = []
         var diagnostics: [(String, Diagnostic)] = []
         var failed: [String] = []
         for name in names {
             let outcome = renderer.render(named: name)
             diagnostics += outcome.diagnostics.map { (name, $0) }
             if outcome.failed { failed.append(name); continue }
-            rendered.append(RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: provenance))
+            renders.append(RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: provenance))
         }
         if !failed.isEmpty {
             let summary = Diagnostic.error(at: nil, "cannot check \(failed.joined(separator: ", ")): the source does not render",
                                            hint: "fix the errors above; publish would refuse this source too")
-            switch format {
+            switch output.format {
             case .text:
                 for (_, d) in diagnostics { Diagnostics.print(d) }
                 Diagnostics.print(summary)
             case .json:
-                printJSON([
-                    "fresh": false,
-                    "renderFailed": failed,
-                    "diagnostics": diagnostics.map { Diagnostics.json($1, environment: $0) } + [Diagnostics.json(summary, environment: nil)],
-                ])
+                try JSONOutput.print(CheckFailureReport(
+                    renderFailed: failed,
+                    diagnostics: diagnostics.map { DiagnosticJSON($1, environment: $0) } + [DiagnosticJSON(summary, environment: nil)]),
+                    slashes: .unescaped)
             }
             throw ExitCode(1)
         }
-        if format == .text {
+        if output.format == .text {
             for (_, d) in diagnostics { Diagnostics.print(d) }
         }
 
         let repository = try openRepository()
-        let target = RenderedBranch(repository: repository, layout: layout, branch: branch)
-        let report = try Freshness.check(rendered, against: target, environmentsInSource: environments.isEmpty ? Set(allNames) : nil)
-        switch format {
+        let target = rendered.renderedBranch(in: repository)
+        let report = try Freshness.check(renders, against: target, environmentsInSource: environments.isEmpty ? Set(allNames) : nil)
+        switch output.format {
         case .text: printText(report, provenance: provenance)
         case .json:
-            printJSON([
-                "fresh": report.isFresh,
-                "branch": layout == .directory ? RenderedBranch.qualified(branch) : "refs/heads/env/*",
-                "layout": layout.rawValue,
-                "branchExists": report.branchExists,
-                "checked": report.checked,
-                "sourceCommit": provenance.sourceRevision ?? NSNull(),
-                "sourceDirty": provenance.sourceDirty,
-                "lastPublishedSource": report.lastProcessedSource ?? NSNull(),
-                "stale": report.stale.map { s -> [String: Any] in
-                    var o: [String: Any] = ["environment": s.environment, "reason": s.reason.rawValue]
-                    if s.reason == .differs {
-                        o["added"] = s.added
-                        o["changed"] = s.changed
-                        o["removed"] = s.removed
-                    }
-                    return o
-                },
-                "diagnostics": diagnostics.map { Diagnostics.json($1, environment: $0) },
-            ])
+            try JSONOutput.print(CheckReport(
+                report, provenance: provenance,
+                branch: rendered.layout == .directory ? RenderedBranch.qualified(rendered.branch) : "refs/heads/env/*",
+                layout: rendered.layout,
+                diagnostics: diagnostics.map { DiagnosticJSON($1, environment: $0) }), slashes: .unescaped)
         }
         if !report.isFresh { throw ExitCode(1) }
     }
@@ -125,15 +103,15 @@ struct CheckCommand: ParsableCommand {
             }
             return opened
         }
-        guard let opened = try Repository.discover(containing: source) else {
-            throw Diagnostic.error(at: nil, "\(source) is not in a git repository, so there is no rendered branch to check",
+        guard let opened = try Repository.discover(containing: source.directory) else {
+            throw Diagnostic.error(at: nil, "\(source.directory) is not in a git repository, so there is no rendered branch to check",
                                    hint: "pass --repo PATH")
         }
         return opened
     }
 
     var branchLabel: String {
-        layout == .directory ? "branch \(branch)" : "branches env/<name>"
+        rendered.layout == .directory ? "branch \(rendered.branch)" : "branches env/<name>"
     }
 
     func printText(_ report: Freshness.Report, provenance: RenderedEnvironment.Provenance) {
@@ -171,9 +149,74 @@ struct CheckCommand: ParsableCommand {
             print("run `gitops-weave publish` to bring it up to date")
         }
     }
+}
 
-    func printJSON(_ object: [String: Any]) {
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+/// `check --format json`: whether the branch is fresh; the branch (or `refs/heads/env/*`),
+/// its layout and whether it exists; the environments checked; the source commit (null
+/// for a source outside git) and whether it was dirty; the source last published (null
+/// when none was recorded); each stale environment; every diagnostic of the render.
+struct CheckReport: Encodable {
+    /// A stale environment and why; the files that differ (`added`, `changed`, `removed`)
+    /// only when the reason is `differs`.
+    struct Stale: Encodable {
+        var environment: String
+        var reason: String
+        var added: [String]?
+        var changed: [String]?
+        var removed: [String]?
     }
+
+    var fresh: Bool
+    var branch: String
+    var layout: String
+    var branchExists: Bool
+    var checked: [String]
+    var sourceCommit: String?
+    var sourceDirty: Bool
+    var lastPublishedSource: String?
+    var stale: [Stale]
+    var diagnostics: [DiagnosticJSON]
+
+    init(_ report: Freshness.Report, provenance: RenderedEnvironment.Provenance, branch: String, layout: RenderedLayout, diagnostics: [DiagnosticJSON]) {
+        fresh = report.isFresh
+        self.branch = branch
+        self.layout = layout.rawValue
+        branchExists = report.branchExists
+        checked = report.checked
+        sourceCommit = provenance.sourceRevision
+        sourceDirty = provenance.sourceDirty
+        lastPublishedSource = report.lastProcessedSource
+        stale = report.stale.map { s in
+            let differs = s.reason == .differs
+            return Stale(environment: s.environment, reason: s.reason.rawValue,
+                         added: differs ? s.added : nil, changed: differs ? s.changed : nil, removed: differs ? s.removed : nil)
+        }
+        self.diagnostics = diagnostics
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case fresh, branch, layout, branchExists, checked, sourceCommit, sourceDirty, lastPublishedSource, stale, diagnostics
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(fresh, forKey: .fresh)
+        try c.encode(branch, forKey: .branch)
+        try c.encode(layout, forKey: .layout)
+        try c.encode(branchExists, forKey: .branchExists)
+        try c.encode(checked, forKey: .checked)
+        try c.encodeOrNull(sourceCommit, forKey: .sourceCommit)
+        try c.encode(sourceDirty, forKey: .sourceDirty)
+        try c.encodeOrNull(lastPublishedSource, forKey: .lastPublishedSource)
+        try c.encode(stale, forKey: .stale)
+        try c.encode(diagnostics, forKey: .diagnostics)
+    }
+}
+
+/// `check --format json` when the source does not render: `fresh` false, the environments
+/// that failed, and their diagnostics with the summary last.
+struct CheckFailureReport: Encodable {
+    var fresh = false
+    var renderFailed: [String]
+    var diagnostics: [DiagnosticJSON]
 }

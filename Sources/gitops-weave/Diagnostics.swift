@@ -26,19 +26,31 @@ enum Diagnostics {
     static func print(_ d: Diagnostic) {
         FileHandle.standardError.write((d.description + "\n").data(using: .utf8)!)
     }
+}
 
-    /// A diagnostic as a JSON object: severity, file, line, column, message, hint, rule (a stack
-    /// rule's id), environment.
-    static func json(_ d: Diagnostic, environment: String?) -> [String: Any] {
-        var o: [String: Any] = ["severity": d.severity.rawValue, "message": d.message]
+/// A diagnostic in a JSON report: severity and message; file, line and column when it has
+/// a place in the source; hint; rule (a stack rule's id); the environment it belongs to.
+/// What a diagnostic does not have is left out.
+struct DiagnosticJSON: Encodable {
+    var severity: String
+    var message: String
+    var file: String?
+    var line: Int?
+    var column: Int?
+    var hint: String?
+    var rule: String?
+    var environment: String?
+
+    init(_ d: Diagnostic, environment: String?) {
+        severity = d.severity.rawValue
+        message = d.message
         if let l = d.location, !l.isGenerated {
-            o["file"] = l.file
-            o["line"] = l.line
-            o["column"] = l.column
+            file = l.file
+            line = l.line
+            column = l.column
         }
-        if let h = d.hint { o["hint"] = h }
-        if let r = d.rule { o["rule"] = r }
-        if let e = environment { o["environment"] = e }
-        return o
+        hint = d.hint
+        rule = d.rule
+        self.environment = environment
     }
 }

@@ -28,14 +28,7 @@ struct DiffCommand: ParsableCommand {
             Exit status: 0, or 1 with --exit-code when any environment changes; 2 on errors.
             """)
 
-    @Argument(help: "The revision to compare from (default: the merge base with the default branch).")
-    var base: String?
-
-    @Argument(help: "The revision to compare to (default: the working tree).")
-    var head: String?
-
-    @Option(help: ArgumentHelp("The source's root, holding gitops-weave.yaml.", valueName: "DIR"))
-    var source = "."
+    @OptionGroup var revisions: RevisionRange
 
     @Option(help: "text (a unified diff, coloured on a terminal unless NO_COLOR is set), markdown, or json.")
     var format: DiffFormat = .text
@@ -62,8 +55,8 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let diff: RenderDiff
         do {
-            diff = try RevisionComparison(source: source, base: base, head: head, stacks: .bundled) { project, environments in
-                try validation.checkHead(project, environments, head: head)
+            diff = try revisions.comparison { project, environments in
+                try validation.checkHead(project, environments, head: revisions.head)
             }.diff()
         } catch let failure as RenderFailure {
             failure.diagnostics.forEach(Diagnostics.print)
@@ -95,8 +88,7 @@ struct DiffCommand: ParsableCommand {
                 FileHandle.standardOutput.write(Data(parts[0].utf8))
             }
         case .json:
-            let data = try JSONSerialization.data(withJSONObject: diff.json(), options: [.prettyPrinted, .sortedKeys])
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            try JSONOutput.print(DiffReport(diff), slashes: .escaped)
         }
         if exitCode && !diff.isEmpty { throw ExitCode(1) }
     }
@@ -116,18 +108,11 @@ struct AffectedCommand: ParsableCommand {
             or 2 on errors.
             """)
 
-    @Argument(help: "The revision to compare from (default: the merge base with the default branch).")
-    var base: String?
-
-    @Argument(help: "The revision to compare to (default: the working tree).")
-    var head: String?
-
-    @Option(help: ArgumentHelp("The source's root, holding gitops-weave.yaml.", valueName: "DIR"))
-    var source = "."
+    @OptionGroup var revisions: RevisionRange
 
     func run() throws {
         do {
-            for env in try RevisionComparison(source: source, base: base, head: head, stacks: .bundled).diff().environments {
+            for env in try revisions.comparison().diff().environments {
                 print(env.name)
             }
         } catch let failure as RenderFailure {

@@ -39,50 +39,51 @@ struct ExplainCommand: ParsableCommand {
                                  valueName: "field-path"))
     var fieldPath: String
 
-    @Option(help: ArgumentHelp("The source repository's root, holding gitops-weave.yaml.", valueName: "DIR"))
-    var source = "."
+    @OptionGroup var source: SourceOptions
 
-    @Option(help: "How to report: text, or json for machines.")
-    var format: ReportFormat = .text
+    @OptionGroup var output: ReportFormatOptions
 
     func run() throws {
         do {
             let selector = try ResourceSelector(parsing: resource)
             let path = try FieldPath(parsing: fieldPath)
-            let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
+            let project = try source.loadProject()
             let outcome = Renderer(project: project).render(named: environment)
             let errors = outcome.diagnostics.filter { $0.severity == .error }
             guard errors.isEmpty else {
-                fail(errors)
+                try fail(errors)
                 throw ExitCode(1)
             }
             let explanation = try Explanation(outcome, resource: selector, path: path,
                                               layout: .init(project: project, environment: outcome.environment))
-            switch format {
+            switch output.format {
             case .text:
                 FileHandle.standardOutput.write(Data(explanation.text.utf8))
             case .json:
-                let data = try JSONSerialization.data(withJSONObject: explanation.jsonObject, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                try JSONOutput.print(ExplanationReport(explanation), slashes: .unescaped)
             }
         } catch let d as Diagnostic {
-            fail([d])
+            try fail([d])
             throw ExitCode(1)
         }
     }
 
     /// Errors on stderr (text), or as `{"diagnostics": [...], "errors": N}` on stdout (json).
-    func fail(_ diagnostics: [Diagnostic]) {
-        switch format {
+    func fail(_ diagnostics: [Diagnostic]) throws {
+        switch output.format {
         case .text:
             for d in diagnostics { Diagnostics.print(d) }
         case .json:
-            let object: [String: Any] = [
-                "diagnostics": diagnostics.map { Diagnostics.json($0, environment: environment) },
-                "errors": diagnostics.filter { $0.severity == .error }.count,
-            ]
-            let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            try JSONOutput.print(ExplainFailureReport(
+                diagnostics: diagnostics.map { DiagnosticJSON($0, environment: environment) },
+                errors: diagnostics.filter { $0.severity == .error }.count), slashes: .unescaped)
         }
     }
+}
+
+/// `explain --format json` when there is nothing to explain: the diagnostics saying why,
+/// and the number of errors.
+struct ExplainFailureReport: Encodable {
+    var diagnostics: [DiagnosticJSON]
+    var errors: Int
 }

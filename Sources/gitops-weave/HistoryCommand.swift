@@ -41,17 +41,12 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The repository holding the rendered branch (default: the one containing the current directory).", valueName: "PATH"))
     var repo: String?
 
-    @Option(help: ArgumentHelp("The rendered branch (directory layout): a name, or a full reference such as refs/remotes/origin/rendered.", valueName: "NAME"))
-    var branch = "rendered"
-
-    @Option(help: "directory: one folder per environment on --branch; branch: one branch env/<name> per environment.")
-    var layout: RenderedLayout = .directory
+    @OptionGroup var rendered: RenderedBranchOptions
 
     @Option(help: ArgumentHelp("List at most this many commits.", valueName: "N"))
     var limit: Int?
 
-    @Option(help: "How to report: text, or json for machines.")
-    var format: ReportFormat = .text
+    @OptionGroup var output: ReportFormatOptions
 
     func run() throws {
         try Diagnostics.exitOnError(history)
@@ -80,20 +75,20 @@ struct HistoryCommand: ParsableCommand {
         guard let repository = try Repository.discover(containing: location) else {
             throw Diagnostic.error(at: nil, "\(location) is not in a git repository", hint: "pass --repo PATH")
         }
-        let rendered = RenderedBranch(repository: repository, layout: layout, branch: branch)
-        let reference = rendered.reference(for: environment)
-        if try rendered.tip(for: environment) == nil {
-            throw Diagnostic.error(at: nil, layout == .directory
-                                   ? "branch \(branch) does not exist in \(repository.workTree ?? repository.gitDirectory)"
+        let target = rendered.renderedBranch(in: repository)
+        let reference = target.reference(for: environment)
+        if try target.tip(for: environment) == nil {
+            throw Diagnostic.error(at: nil, rendered.layout == .directory
+                                   ? "branch \(rendered.branch) does not exist in \(repository.workTree ?? repository.gitDirectory)"
                                    : "environment \(environment) was never rendered: there is no branch env/\(environment)",
-                                   hint: layout == .directory ? "publish first, or name the branch with --branch" : "is the name right? Or publish it first")
+                                   hint: rendered.layout == .directory ? "publish first, or name the branch with --branch" : "is the name right? Or publish it first")
         }
         let query = EnvironmentHistory.Query(environment: environment, resource: selector, field: path, limit: limit)
-        let result = try EnvironmentHistory(branch: rendered).run(query)
+        let result = try EnvironmentHistory(branch: target).run(query)
         guard result.environmentSeen else {
             var hint = "publish it first, or check the name"
-            if let known = try rendered.environmentTrees()?.keys.sorted(), !known.isEmpty {
-                hint = "environments on \(branch): " + known.joined(separator: ", ")
+            if let known = try target.environmentTrees()?.keys.sorted(), !known.isEmpty {
+                hint = "environments on \(rendered.branch): " + known.joined(separator: ", ")
             }
             throw Diagnostic.error(at: nil, "environment \(environment) was never rendered on \(branchLabel)", hint: hint)
         }
@@ -101,19 +96,21 @@ struct HistoryCommand: ParsableCommand {
             throw Diagnostic.error(at: nil, "\(environment) never had a resource \(selector) on \(branchLabel)",
                                    hint: "resources are named Kind/name as `gitops-weave history \(environment)` lists them, e.g. ClickHouseInstallation/wandb")
         }
-        if let path, let selector, result.complete, !result.fieldSeen, format == .text {
+        if let path, let selector, result.complete, !result.fieldSeen, output.format == .text {
             Diagnostics.print(Diagnostic(.warning, at: nil, "\(path) matched nothing in any version of \(selector)",
                                          hint: "check the path; list elements are picked with [key=value], e.g. clusters[name=weavecluster]"))
         }
 
-        switch format {
+        switch output.format {
         case .text: printText(result, selector: selector, path: path)
-        case .json: printJSON(result, reference: reference, selector: selector, path: path)
+        case .json:
+            try JSONOutput.print(HistoryReport(result, environment: environment, layout: rendered.layout, reference: reference,
+                                               selector: selector, path: path), slashes: .unescaped)
         }
     }
 
     var branchLabel: String {
-        layout == .directory ? "branch \(branch)" : "branch env/\(environment)"
+        rendered.layout == .directory ? "branch \(rendered.branch)" : "branch env/\(environment)"
     }
 
     static func date(_ seconds: Int64) -> String {
@@ -159,57 +156,158 @@ struct HistoryCommand: ParsableCommand {
             if lines.count > shown { print("  … and \(lines.count - shown) more") }
         }
     }
+}
 
-    func printJSON(_ result: EnvironmentHistory.Result, reference: String, selector: ResourceSelector?, path: FieldPath?) {
-        func signature(_ s: Signature) -> [String: Any] { ["name": s.name, "email": s.email] }
-        func resource(_ id: ResourceID?, file: String) -> [String: Any] {
-            var o: [String: Any] = ["file": file]
-            if let id {
-                o["kind"] = id.kind
-                o["name"] = id.name
-                o["apiVersion"] = id.apiVersion
-                o["namespace"] = id.namespace ?? NSNull()
-            } else if let parsed = RenderedFileName(file) {
-                o["kind"] = parsed.kind
-                o["name"] = parsed.name
-                o["namespace"] = parsed.namespace ?? NSNull()
-            }
-            return o
+/// `history --format json`: the environment, the layout, the reference read, the
+/// `--resource` and `--field` asked for (null when not), whether the walk reached the
+/// first commit, and the commits, newest first.
+struct HistoryReport: Encodable {
+    struct Person: Encodable {
+        var name: String
+        var email: String
+
+        init(_ s: Signature) {
+            name = s.name
+            email = s.email
         }
-        let object: [String: Any] = [
-            "environment": environment,
-            "layout": layout.rawValue,
-            "reference": reference,
-            "resource": selector?.text ?? NSNull(),
-            "field": path?.description ?? NSNull(),
-            "complete": result.complete,
-            "commits": result.entries.map { e -> [String: Any] in
-                var o: [String: Any] = [
-                    "commit": e.commit.hex,
-                    "date": Self.date(e.time),
-                    "author": signature(e.author),
-                    "sourceCommit": e.sourceCommit ?? NSNull(),
-                    "sourceAuthor": signature(e.sourceAuthor),
-                    "environmentChange": e.environmentChange.rawValue,
-                    "resources": e.resources.map { r -> [String: Any] in
-                        var o = resource(r.id, file: r.file)
-                        o["change"] = r.kind.rawValue
-                        return o
-                    },
-                ]
-                if path != nil {
-                    o["fields"] = e.fields.map { f -> [String: Any] in
-                        var o = resource(f.id, file: f.file)
-                        o["path"] = f.path
-                        o["before"] = f.before ?? NSNull()
-                        o["after"] = f.after ?? NSNull()
-                        return o
-                    }
-                }
-                return o
-            },
-        ]
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    /// A rendered file and the resource it holds: kind, name, apiVersion and namespace
+    /// from the resource; kind, name and namespace from the file's name when the resource
+    /// was not read; the file alone for a file that holds no resource. The namespace is
+    /// null for a cluster-scoped resource.
+    struct ResourceFile {
+        struct Identity {
+            var kind: String
+            var name: String
+            var apiVersion: String?
+            var namespace: String?
+        }
+
+        var file: String
+        var identity: Identity?
+
+        init(_ id: ResourceID?, file: String) {
+            self.file = file
+            if let id {
+                identity = Identity(kind: id.kind, name: id.name, apiVersion: id.apiVersion, namespace: id.namespace)
+            } else if let parsed = RenderedFileName(file) {
+                identity = Identity(kind: parsed.kind, name: parsed.name, apiVersion: nil, namespace: parsed.namespace)
+            }
+        }
+
+        func encode(into c: inout KeyedEncodingContainer<ResourceKeys>) throws {
+            try c.encode(file, forKey: .file)
+            guard let identity else { return }
+            try c.encode(identity.kind, forKey: .kind)
+            try c.encode(identity.name, forKey: .name)
+            try c.encodeIfPresent(identity.apiVersion, forKey: .apiVersion)
+            try c.encodeOrNull(identity.namespace, forKey: .namespace)
+        }
+    }
+
+    /// The keys of a resource file and of what is said about it.
+    enum ResourceKeys: String, CodingKey {
+        case file, kind, name, apiVersion, namespace, change, path, before, after
+    }
+
+    /// A resource the commit added, changed or removed.
+    struct ResourceChange: Encodable {
+        var resource: ResourceFile
+        var change: String
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: ResourceKeys.self)
+            try resource.encode(into: &c)
+            try c.encode(change, forKey: .change)
+        }
+    }
+
+    /// The `--field` of a resource before and after the commit; null where it was absent.
+    struct FieldChange: Encodable {
+        var resource: ResourceFile
+        var path: String
+        var before: String?
+        var after: String?
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: ResourceKeys.self)
+            try resource.encode(into: &c)
+            try c.encode(path, forKey: .path)
+            try c.encodeOrNull(before, forKey: .before)
+            try c.encodeOrNull(after, forKey: .after)
+        }
+    }
+
+    /// One rendered commit: its id and date, its author, the source commit it was rendered
+    /// from (null when unknown) and that commit's author, what happened to the
+    /// environment, the resources it changed, and with `--field` the field's changes.
+    struct Commit: Encodable {
+        var commit: String
+        var date: String
+        var author: Person
+        var sourceCommit: String?
+        var sourceAuthor: Person
+        var environmentChange: String
+        var resources: [ResourceChange]
+        var fields: [FieldChange]?
+
+        enum CodingKeys: String, CodingKey {
+            case commit, date, author, sourceCommit, sourceAuthor, environmentChange, resources, fields
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(commit, forKey: .commit)
+            try c.encode(date, forKey: .date)
+            try c.encode(author, forKey: .author)
+            try c.encodeOrNull(sourceCommit, forKey: .sourceCommit)
+            try c.encode(sourceAuthor, forKey: .sourceAuthor)
+            try c.encode(environmentChange, forKey: .environmentChange)
+            try c.encode(resources, forKey: .resources)
+            try c.encodeIfPresent(fields, forKey: .fields)
+        }
+    }
+
+    var environment: String
+    var layout: String
+    var reference: String
+    var resource: String?
+    var field: String?
+    var complete: Bool
+    var commits: [Commit]
+
+    init(_ result: EnvironmentHistory.Result, environment: String, layout: RenderedLayout, reference: String,
+         selector: ResourceSelector?, path: FieldPath?) {
+        self.environment = environment
+        self.layout = layout.rawValue
+        self.reference = reference
+        resource = selector?.text
+        field = path?.description
+        complete = result.complete
+        commits = result.entries.map { e in
+            Commit(commit: e.commit.hex, date: HistoryCommand.date(e.time), author: Person(e.author),
+                   sourceCommit: e.sourceCommit, sourceAuthor: Person(e.sourceAuthor),
+                   environmentChange: e.environmentChange.rawValue,
+                   resources: e.resources.map { ResourceChange(resource: ResourceFile($0.id, file: $0.file), change: $0.kind.rawValue) },
+                   fields: path == nil ? nil : e.fields.map {
+                       FieldChange(resource: ResourceFile($0.id, file: $0.file), path: $0.path, before: $0.before, after: $0.after)
+                   })
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case environment, layout, reference, resource, field, complete, commits
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(environment, forKey: .environment)
+        try c.encode(layout, forKey: .layout)
+        try c.encode(reference, forKey: .reference)
+        try c.encodeOrNull(resource, forKey: .resource)
+        try c.encodeOrNull(field, forKey: .field)
+        try c.encode(complete, forKey: .complete)
+        try c.encode(commits, forKey: .commits)
     }
 }

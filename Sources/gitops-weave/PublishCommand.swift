@@ -39,8 +39,7 @@ struct PublishCommand: ParsableCommand {
     @Flag(help: "Publish every environment (the default when none is named).")
     var all = false
 
-    @Option(help: ArgumentHelp("The source repository's root, holding gitops-weave.yaml.", valueName: "DIR"))
-    var source = "."
+    @OptionGroup var source: SourceOptions
 
     @Option(help: ArgumentHelp("The repository to commit to: a path, or a URL to push to (default: the source repository).", valueName: "PATH|URL"))
     var repo: String?
@@ -48,8 +47,7 @@ struct PublishCommand: ParsableCommand {
     @Option(help: "The branch to commit to (directory layout).")
     var branch = "rendered"
 
-    @Option(help: "directory: one folder per environment on --branch; branch: one branch env/<name> per environment.")
-    var layout: RenderedLayout = .directory
+    @OptionGroup var layoutOptions: LayoutOptions
 
     @Flag(help: "Push the branch to --remote after committing (implied when --repo is a URL).")
     var push = false
@@ -63,8 +61,7 @@ struct PublishCommand: ParsableCommand {
     @Flag(help: "Publish even though the source has uncommitted changes (the commit says so).")
     var allowDirty = false
 
-    @Option(help: "How to report: text, or json for machines.")
-    var format: ReportFormat = .text
+    @OptionGroup var output: ReportFormatOptions
 
     @OptionGroup var validation: ValidationOptions
 
@@ -90,10 +87,10 @@ struct PublishCommand: ParsableCommand {
     }
 
     func publish() throws {
-        let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
+        let project = try source.loadProject()
         let allNames = try project.environmentNames()
         let names = environments.isEmpty ? allNames : environments
-        let sourceRepository = try Repository.discover(containing: source)
+        let sourceRepository = try Repository.discover(containing: source.directory)
         let sourceInfo = try describeSource(sourceRepository)
         if sourceInfo.dirty && !allowDirty {
             throw Diagnostic.error(at: nil, "the source has uncommitted changes, so no commit can name what was rendered",
@@ -106,7 +103,7 @@ struct PublishCommand: ParsableCommand {
                                       validator: try validation.validator(for: project))
         let results = pipeline.run(names)
         for result in results { result.diagnostics.forEach(Diagnostics.print) }
-        validation.printCoverageNote(project, text: format == .text)
+        validation.printCoverageNote(project, text: output.format == .text)
         let rendered = results.compactMap(\.environment)
         if results.contains(where: \.failed) {
             throw Diagnostic.error(at: nil, "nothing was published: fix the errors above and publish again")
@@ -117,17 +114,17 @@ struct PublishCommand: ParsableCommand {
             ?? Signature(name: "gitops-weave", email: "gitops-weave@localhost")
         var options = Publisher.Options(author: signature, source: sourceInfo, environmentsInSource: Set(allNames))
         options.branch = branch
-        options.layout = layout
+        options.layout = layoutOptions.layout
         options.pushTo = pushTo
         let result = try Publisher(repository: target).publish(rendered, options: options)
-        report(result, names: names, source: sourceInfo)
+        try report(result, names: names, source: sourceInfo)
     }
 
     /// The repository to commit to, and where to push.
     func targetRepository(_ sourceRepository: Repository?) throws -> (Repository, String?) {
         guard let repo else {
             guard let sourceRepository else {
-                throw Diagnostic.error(at: nil, "\(source) is not in a git repository, so there is no default place to publish",
+                throw Diagnostic.error(at: nil, "\(source.directory) is not in a git repository, so there is no default place to publish",
                                        hint: "pass --repo PATH|URL")
             }
             return (sourceRepository, push ? remote : nil)
@@ -168,7 +165,7 @@ struct PublishCommand: ParsableCommand {
 
     func describeSource(_ repository: Repository?) throws -> Publisher.Source {
         guard let repository else {
-            return Publisher.Source(commit: nil, repository: URL(fileURLWithPath: source).standardizedFileURL.path, dirty: true, author: nil)
+            return Publisher.Source(commit: nil, repository: URL(fileURLWithPath: source.directory).standardizedFileURL.path, dirty: true, author: nil)
         }
         let head = try repository.headCommitID()
         let author = try head.flatMap { ObjectID(hex: $0) }.map { try repository.commitInfo($0).author }
@@ -176,8 +173,8 @@ struct PublishCommand: ParsableCommand {
         return Publisher.Source(commit: head, repository: location, dirty: try repository.hasUncommittedChanges(), author: author)
     }
 
-    func report(_ result: Publisher.Result, names: [String], source: Publisher.Source) {
-        switch format {
+    func report(_ result: Publisher.Result, names: [String], source: Publisher.Source) throws {
+        switch output.format {
         case .text:
             if result.upToDate {
                 print("up to date: no environment changed; recorded source \(source.commit.map { String($0.prefix(12)) } ?? "(unknown)")")
@@ -189,20 +186,55 @@ struct PublishCommand: ParsableCommand {
                 print("  \(c.environment): \(c.kind.rawValue)")
             }
         case .json:
-            let object: [String: Any] = [
-                "upToDate": result.upToDate,
-                "commits": result.commits.map { ["reference": $0.reference, "commit": $0.commit.hex] },
-                "changes": result.changes.map {
-                    ["environment": $0.environment, "kind": $0.kind.rawValue, "added": $0.addedResources,
-                     "changed": $0.changedResources, "removed": $0.removedResources] as [String: Any]
-                },
-                "retries": result.retries,
-                "sourceCommit": source.commit ?? NSNull(),
-            ]
-            let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            try JSONOutput.print(PublishReport(result, source: source), slashes: .escaped)
         }
     }
 }
 
-extension RenderedLayout: ExpressibleByArgument {}
+/// `publish --format json`: whether nothing changed, the commits made (reference and
+/// commit id), what changed in each environment, how many times the work was redone after
+/// losing a race, and the source commit (null for a source outside git).
+struct PublishReport: Encodable {
+    struct Commit: Encodable {
+        var reference: String
+        var commit: String
+    }
+
+    /// One environment: `kind` is added, changed or removed; the resources added,
+    /// changed and removed, as `Kind/name (namespace ns)`.
+    struct Change: Encodable {
+        var environment: String
+        var kind: String
+        var added: [String]
+        var changed: [String]
+        var removed: [String]
+    }
+
+    var upToDate: Bool
+    var commits: [Commit]
+    var changes: [Change]
+    var retries: Int
+    var sourceCommit: String?
+
+    init(_ result: Publisher.Result, source: Publisher.Source) {
+        upToDate = result.upToDate
+        commits = result.commits.map { Commit(reference: $0.reference, commit: $0.commit.hex) }
+        changes = result.changes.map {
+            Change(environment: $0.environment, kind: $0.kind.rawValue, added: $0.addedResources,
+                   changed: $0.changedResources, removed: $0.removedResources)
+        }
+        retries = result.retries
+        sourceCommit = source.commit
+    }
+
+    enum CodingKeys: String, CodingKey { case upToDate, commits, changes, retries, sourceCommit }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(upToDate, forKey: .upToDate)
+        try c.encode(commits, forKey: .commits)
+        try c.encode(changes, forKey: .changes)
+        try c.encode(retries, forKey: .retries)
+        try c.encodeOrNull(sourceCommit, forKey: .sourceCommit)
+    }
+}

@@ -29,14 +29,12 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Render every environment.")
     var all = false
 
-    @Option(help: ArgumentHelp("The source repository's root, holding gitops-weave.yaml.", valueName: "DIR"))
-    var source = "."
+    @OptionGroup var source: SourceOptions
 
     @Option(help: ArgumentHelp("Where to write the environments (default: the project's output.directory).", valueName: "DIR"))
     var out: String?
 
-    @Option(help: "How to report: text, or json for machines.")
-    var format: ReportFormat = .text
+    @OptionGroup var output: ReportFormatOptions
 
     @OptionGroup var validation: ValidationOptions
 
@@ -47,12 +45,12 @@ struct RenderCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = Report(format: format)
+        let report = Report(format: output.format)
         let project: Project
         do {
-            project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
+            project = try source.loadProject()
         } catch let d as Diagnostic {
-            report.finish(rendered: [], diagnostics: [(nil, d)])
+            try report.finish(rendered: [], diagnostics: [(nil, d)])
             throw ExitCode(1)
         }
         var names = environments
@@ -62,14 +60,14 @@ struct RenderCommand: ParsableCommand {
                 known = try project.environmentNames()
             } catch let d as Diagnostic {
                 // An environments directory that leads out of the source, say.
-                report.finish(rendered: [], diagnostics: [(nil, d)])
+                try report.finish(rendered: [], diagnostics: [(nil, d)])
                 throw ExitCode(1)
             } catch {
-                report.finish(rendered: [], diagnostics: [(nil, .error(at: nil, "cannot list the environments: \(error)"))])
+                try report.finish(rendered: [], diagnostics: [(nil, .error(at: nil, "cannot list the environments: \(error)"))])
                 throw ExitCode(1)
             }
             if !all {
-                report.finish(rendered: [], diagnostics: [(nil, .error(
+                try report.finish(rendered: [], diagnostics: [(nil, .error(
                     at: nil, "name the environments to render, or pass --all",
                     hint: known.isEmpty ? "there are no environments yet" : "environments: " + known.joined(separator: ", ")))])
                 throw ExitCode(1)
@@ -80,11 +78,11 @@ struct RenderCommand: ParsableCommand {
         do {
             validator = try validation.validator(for: project)
         } catch let d as Diagnostic {
-            report.finish(rendered: [], diagnostics: [(nil, d)])
+            try report.finish(rendered: [], diagnostics: [(nil, d)])
             throw ExitCode(1)
         }
-        let outRoot = out ?? (source as NSString).appendingPathComponent(project.outputDirectory)
-        let pipeline = RenderPipeline(renderer: Renderer(project: project), provenance: SourceRevision.read(source), validator: validator)
+        let outRoot = out ?? (source.directory as NSString).appendingPathComponent(project.outputDirectory)
+        let pipeline = RenderPipeline(renderer: Renderer(project: project), provenance: SourceRevision.read(source.directory), validator: validator)
         let total = names.count
         let results = pipeline.write(names, to: OutputDirectory(outRoot)) { done in report.progress("rendered \(done)/\(total) environments") }
 
@@ -94,16 +92,12 @@ struct RenderCommand: ParsableCommand {
             diagnostics += result.diagnostics.map { (result.name, $0) }
             if let directory = result.directory { rendered.append((result.name, directory, result.resources)) }
         }
-        if format == .text, SchemaValidation.notesOnTerminal, let note = validator?.takeCoverageNote() {
+        if output.format == .text, SchemaValidation.notesOnTerminal, let note = validator?.takeCoverageNote() {
             diagnostics.append((nil, note))
         }
-        report.finish(rendered: rendered, diagnostics: diagnostics)
+        try report.finish(rendered: rendered, diagnostics: diagnostics)
         if diagnostics.contains(where: { $0.1.severity == .error }) { throw ExitCode(1) }
     }
-}
-
-enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
 }
 
 /// Where the rendered source came from, as libgit2 sees it.
@@ -137,7 +131,7 @@ final class Report: @unchecked Sendable {
         progressShown = true
     }
 
-    func finish(rendered: [(name: String, directory: String, resources: Int)], diagnostics: [(String?, Diagnostic)]) {
+    func finish(rendered: [(name: String, directory: String, resources: Int)], diagnostics: [(String?, Diagnostic)]) throws {
         if progressShown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
         switch format {
         case .text:
@@ -146,13 +140,24 @@ final class Report: @unchecked Sendable {
                 print("rendered \(r.name): \(r.resources) resources in \(r.directory)")
             }
         case .json:
-            let object: [String: Any] = [
-                "rendered": rendered.map { ["environment": $0.name, "directory": $0.directory, "resources": $0.resources] },
-                "diagnostics": diagnostics.map { env, d in Diagnostics.json(d, environment: env) },
-                "errors": diagnostics.filter { $0.1.severity == .error }.count,
-            ]
-            let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            try JSONOutput.print(RenderReport(
+                rendered: rendered.map { .init(environment: $0.name, directory: $0.directory, resources: $0.resources) },
+                diagnostics: diagnostics.map { env, d in DiagnosticJSON(d, environment: env) },
+                errors: diagnostics.filter { $0.1.severity == .error }.count), slashes: .escaped)
         }
     }
+}
+
+/// `render --format json`: the environments written (each with its directory and number
+/// of resources), every diagnostic, and the number of errors.
+struct RenderReport: Encodable {
+    struct Environment: Encodable {
+        var environment: String
+        var directory: String
+        var resources: Int
+    }
+
+    var rendered: [Environment]
+    var diagnostics: [DiagnosticJSON]
+    var errors: Int
 }

@@ -53,8 +53,7 @@ struct SyncConfigCommand: ParsableCommand {
     @Argument(help: "Environments to sync (default: every environment of the project).")
     var environments: [String] = []
 
-    @Option(help: ArgumentHelp("The source repository's root, holding gitops-weave.yaml.", valueName: "DIR"))
-    var source = "."
+    @OptionGroup var source: SourceOptions
 
     @Option(name: .customLong("repo-url"),
             help: ArgumentHelp("The URL Argo CD or Flux clones: the repository publish pushes to (required).", valueName: "URL"))
@@ -83,12 +82,12 @@ struct SyncConfigCommand: ParsableCommand {
                 throw Diagnostic.error(at: nil, "--branch \(branch) does not apply to --layout branch",
                                        hint: "in the branch layout every environment has its own branch, \(SyncConfig.environmentBranchPrefix)<environment>; --branch names the one branch of the directory layout")
             }
-            let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
+            let project = try source.loadProject()
             var names = environments
             if names.isEmpty {
                 names = try project.environmentNames()
                 if names.isEmpty {
-                    throw Diagnostic.error(at: nil, "\(FileSystemSource(root: source).displayPath(project.environmentsDirectory))/ holds no environments",
+                    throw Diagnostic.error(at: nil, "\(source.files.displayPath(project.environmentsDirectory))/ holds no environments",
                                            hint: "an environment is a file environments/<name>.yaml")
                 }
             } else {

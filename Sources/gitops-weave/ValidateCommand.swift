@@ -36,18 +36,15 @@ struct ValidateCommand: ParsableCommand {
     @Flag(help: "Validate every environment (the default when none is named).")
     var all = false
 
-    @Option(help: ArgumentHelp("The source repository's root, holding gitops-weave.yaml.", valueName: "DIR"))
-    var source = "."
+    @OptionGroup var source: SourceOptions
 
-    @Option(help: ArgumentHelp("Also validate against the CustomResourceDefinitions in DIR (its *.yaml files).", valueName: "DIR"))
-    var crds: String?
+    @OptionGroup var schemas: CRDOptions
 
-    @Option(help: "How to report: text, or json for machines.")
-    var format: ReportFormat = .text
+    @OptionGroup var output: ReportFormatOptions
 
     func validate() throws {
         if all && !environments.isEmpty { throw ValidationError("name environments or pass --all, not both") }
-        try SchemaValidation.checkDirectory(crds)
+        try schemas.checkDirectory()
     }
 
     func run() throws {
@@ -55,8 +52,8 @@ struct ValidateCommand: ParsableCommand {
         var valid: [(name: String, resources: Int)] = []
         var invalid: [String] = []
         do {
-            let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
-            let validator = try SchemaValidation.validator(project: project, crds: crds)
+            let project = try source.loadProject()
+            let validator = try SchemaValidation.validator(project: project, crds: schemas.crds)
             let names = environments.isEmpty ? try project.environmentNames() : environments
             for outcome in Renderer(project: project).renderAll(names) {
                 let name = outcome.environment.name
@@ -76,20 +73,31 @@ struct ValidateCommand: ParsableCommand {
             diagnostics.append((nil, d))
         }
         let errors = diagnostics.filter { $0.1.severity == .error }.count
-        switch format {
+        switch output.format {
         case .text:
             for (_, d) in diagnostics { Diagnostics.print(d) }
             for v in valid { print("valid \(v.name): \(v.resources) resources") }
         case .json:
-            let object: [String: Any] = [
-                "valid": valid.map { ["environment": $0.name, "resources": $0.resources] as [String: Any] },
-                "invalid": invalid,
-                "diagnostics": diagnostics.map { env, d in Diagnostics.json(d, environment: env) },
-                "errors": errors,
-            ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            try JSONOutput.print(ValidationReport(
+                valid: valid.map { .init(environment: $0.name, resources: $0.resources) },
+                invalid: invalid,
+                diagnostics: diagnostics.map { env, d in DiagnosticJSON(d, environment: env) },
+                errors: errors), slashes: .escaped)
         }
         if errors > 0 { throw ExitCode(1) }
     }
+}
+
+/// `validate --format json`: the environments that passed (with their number of
+/// resources), those that did not, every diagnostic, and the number of errors.
+struct ValidationReport: Encodable {
+    struct Environment: Encodable {
+        var environment: String
+        var resources: Int
+    }
+
+    var valid: [Environment]
+    var invalid: [String]
+    var diagnostics: [DiagnosticJSON]
+    var errors: Int
 }

@@ -7,6 +7,20 @@ import YAMLModel
 import WeaveStack
 import LocalFiles
 
+/// `--crds DIR`: CustomResourceDefinitions to validate against, besides the project's
+/// `crds:`. `validate` takes it alone (it always validates); the commands that render take
+/// it inside ValidationOptions.
+struct CRDOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Also validate against the CustomResourceDefinitions in DIR (its *.yaml files).", valueName: "DIR"))
+    var crds: String?
+
+    /// A usage error when `--crds` is not a directory. Called from the command's (or
+    /// ValidationOptions') `validate()`, so the command decides the order of its checks.
+    func checkDirectory() throws {
+        try SchemaValidation.checkDirectory(crds)
+    }
+}
+
 /// `--no-validate` and `--crds DIR`: schema validation for the commands that render
 /// (`render`, `publish`, `diff`), on by default. Each command calls one of the functions
 /// below with one line; everything about validation lives here.
@@ -14,11 +28,12 @@ struct ValidationOptions: ParsableArguments {
     @Flag(name: .customLong("no-validate"), help: "Do not validate the rendered resources against their schemas.")
     var noValidate = false
 
-    @Option(help: ArgumentHelp("Also validate against the CustomResourceDefinitions in DIR (its *.yaml files).", valueName: "DIR"))
-    var crds: String?
+    @OptionGroup var schemas: CRDOptions
+
+    var crds: String? { schemas.crds }
 
     func validate() throws {
-        try SchemaValidation.checkDirectory(crds)
+        try schemas.checkDirectory()
     }
 
     /// `render`: the validator to check each environment with before it is written; nil

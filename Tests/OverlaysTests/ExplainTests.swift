@@ -351,7 +351,8 @@ struct ExplainTests {
     func json() throws {
         let s = try WeaveSource(copying: WeaveSource.stack)
         let e = try Self.explain(s, "prod", "ClickHouseInstallation/wandb", "spec.configuration.zookeeper.nodes[0].port")
-        let o = e.jsonObject
+        let data = try JSONEncoder().encode(ExplanationReport(e))
+        let o = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(o["value"] as? String == "2181\n")
         let chain = try #require(o["chain"] as? [[String: Any]])
         #expect(chain.map { $0["role"] as? String } == ["derived", "set", "overrode"])
@@ -360,7 +361,6 @@ struct ExplainTests {
         #expect(chain.map { $0["value"] as? String } == ["2181\n", "3\n", "1\n"])
         #expect(chain[1]["file"] as? String == s.display("layers/keeper-ha/patches/keeper.yaml"))
         #expect(chain[0]["reason"] as? String == "derived from ClickHouseKeeperInstallation/wandb spec.configuration.clusters[0].layout.replicasCount")
-        _ = try JSONSerialization.data(withJSONObject: o)
     }
 
     // MARK: Errors

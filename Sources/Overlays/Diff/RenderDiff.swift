@@ -8,7 +8,7 @@ import YAMLModel
 /// their key order or formatting, so reformatting a source never shows as a change. Secret
 /// values are redacted before anything is compared as text or shown.
 public struct RenderDiff: Sendable {
-    public enum Change: String, Sendable { case added, removed, changed }
+    public enum Change: String, Sendable, Encodable { case added, removed, changed }
 
     public struct ResourceChange: Sendable {
         public var id: ResourceID
@@ -197,21 +197,54 @@ extension RenderDiff {
         }
         return parts
     }
+}
 
-    /// A JSON object for machines.
-    public func json() -> [String: Any] {
-        [
-            "compared": compared,
-            "changed": environments.count,
-            "environments": environments.map { env in
-                [
-                    "name": env.name, "change": env.change.rawValue,
-                    "resources": env.resources.map { r in
-                        ["kind": r.id.kind, "apiVersion": r.id.apiVersion, "name": r.id.name, "namespace": r.id.namespace ?? NSNull(),
-                         "change": r.change.rawValue, "file": r.file, "diff": r.diff.text()] as [String: Any]
-                    },
-                ] as [String: Any]
-            },
-        ]
+/// `diff --format json`: how many environments were compared and how many changed, then
+/// each changed environment with its resources and their redacted unified diffs.
+public struct DiffReport: Encodable, Sendable {
+    public struct Environment: Encodable, Sendable {
+        public var name: String
+        public var change: RenderDiff.Change
+        public var resources: [Resource]
+    }
+
+    /// One changed resource: its identity (`namespace` is null for a cluster-scoped one),
+    /// its file in the rendered environment and the diff of its YAML.
+    public struct Resource: Encodable, Sendable {
+        public var kind: String
+        public var apiVersion: String
+        public var name: String
+        public var namespace: String?
+        public var change: RenderDiff.Change
+        public var file: String
+        public var diff: String
+
+        enum CodingKeys: String, CodingKey { case kind, apiVersion, name, namespace, change, file, diff }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(apiVersion, forKey: .apiVersion)
+            try c.encode(name, forKey: .name)
+            try c.encodeOrNull(namespace, forKey: .namespace)
+            try c.encode(change, forKey: .change)
+            try c.encode(file, forKey: .file)
+            try c.encode(diff, forKey: .diff)
+        }
+    }
+
+    public var compared: Int
+    public var changed: Int
+    public var environments: [Environment]
+
+    public init(_ diff: RenderDiff) {
+        compared = diff.compared
+        changed = diff.environments.count
+        environments = diff.environments.map { env in
+            Environment(name: env.name, change: env.change, resources: env.resources.map { r in
+                Resource(kind: r.id.kind, apiVersion: r.id.apiVersion, name: r.id.name, namespace: r.id.namespace,
+                         change: r.change, file: r.file, diff: r.diff.text())
+            })
+        }
     }
 }

@@ -11,7 +11,7 @@ import YAMLModel
 /// and derived values).
 public struct Explanation: Sendable {
     /// How one position of the chain contributed to the value.
-    public enum Role: String, Sendable {
+    public enum Role: String, Sendable, Encodable {
         /// The position that set the value (or, under a derived value, its source).
         case set
         /// An earlier value, replaced by the one above it.
@@ -400,50 +400,119 @@ public struct Explanation: Sendable {
     static func clip(_ s: String, _ n: Int = 72) -> String {
         s.count <= n ? s : String(s.prefix(n)) + "…"
     }
+}
 
-    // MARK: JSON
+// MARK: JSON
 
-    /// The explanation as a JSON-ready dictionary: value (YAML text), chain, children.
-    public var jsonObject: [String: Any] {
-        var id: [String: Any] = ["apiVersion": resource.apiVersion, "kind": resource.kind, "name": resource.name]
-        if let ns = resource.namespace { id["namespace"] = ns }
-        var o: [String: Any] = [
-            "environment": environment,
-            "resource": id,
-            "path": path.description,
-            "value": YAMLEmitter().emit(value),
-            "chain": chain.map(Self.json),
-        ]
-        if !children.isEmpty {
-            o["children"] = children.map { c -> [String: Any] in
-                var d: [String: Any] = ["key": c.key, "chain": c.chain.map(Self.json)]
-                if c.value.scalar != nil { d["value"] = YAMLEmitter().emit(c.value) }
-                if !c.contents.isEmpty { d["contents"] = c.contents }
-                return d
-            }
-        }
-        return o
+/// `explain --format json`: the environment, the resource, the path, the value as YAML
+/// text, the chain of positions that set it (newest first) and, for a mapping or list,
+/// where each direct child was set.
+public struct ExplanationReport: Encodable, Sendable {
+    /// The resource; `namespace` is left out for a cluster-scoped one.
+    public struct Resource: Encodable, Sendable {
+        public var apiVersion: String
+        public var kind: String
+        public var name: String
+        public var namespace: String?
     }
 
-    static func json(_ p: Position) -> [String: Any] {
-        var d: [String: Any] = ["file": p.location.file, "line": p.location.line, "column": p.location.column]
-        d["layer"] = p.layer ?? NSNull()
-        return d
+    /// A position in the source. `layer` names its part of the source (`prod` for a file
+    /// under layers/prod/, `base`, `environment`, `project`) and is null for any other
+    /// file; `value` is set only on a parameter's template position (the `${name}` text).
+    public struct Position: Encodable, Sendable {
+        public var file: String
+        public var line: Int
+        public var column: Int
+        public var layer: String?
+        public var value: String?
+
+        init(_ p: Explanation.Position, value: Node? = nil) {
+            file = p.location.file
+            line = p.location.line
+            column = p.location.column
+            layer = p.layer
+            self.value = value.map { YAMLEmitter().emit($0) }
+        }
+
+        enum CodingKeys: String, CodingKey { case file, line, column, layer, value }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(file, forKey: .file)
+            try c.encode(line, forKey: .line)
+            try c.encode(column, forKey: .column)
+            try c.encodeOrNull(layer, forKey: .layer)
+            try c.encodeIfPresent(value, forKey: .value)
+        }
     }
 
-    static func json(_ step: Step) -> [String: Any] {
-        var d = json(step.position)
-        d["role"] = step.role.rawValue
-        d["value"] = YAMLEmitter().emit(step.value)
-        d["depth"] = step.depth
-        if let r = step.reason { d["reason"] = r }
-        if let p = step.parameter { d["parameter"] = p }
-        if let t = step.template {
-            var td = json(t)
-            if let tv = step.templateValue { td["value"] = YAMLEmitter().emit(tv) }
-            d["template"] = td
+    /// One step of a chain: its position's keys (file, line, column, layer) beside its
+    /// role, value (YAML text) and depth; `reason`, `parameter` and `template` only when
+    /// the step has them.
+    public struct Step: Encodable, Sendable {
+        public var position: Position
+        public var role: Explanation.Role
+        public var value: String
+        public var depth: Int
+        public var reason: String?
+        public var parameter: String?
+        public var template: Position?
+
+        init(_ step: Explanation.Step) {
+            position = Position(step.position)
+            role = step.role
+            value = YAMLEmitter().emit(step.value)
+            depth = step.depth
+            reason = step.reason
+            parameter = step.parameter
+            template = step.template.map { Position($0, value: step.templateValue) }
         }
-        return d
+
+        enum CodingKeys: String, CodingKey { case file, line, column, layer, role, value, depth, reason, parameter, template }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(position.file, forKey: .file)
+            try c.encode(position.line, forKey: .line)
+            try c.encode(position.column, forKey: .column)
+            try c.encodeOrNull(position.layer, forKey: .layer)
+            try c.encode(role, forKey: .role)
+            try c.encode(value, forKey: .value)
+            try c.encode(depth, forKey: .depth)
+            try c.encodeIfPresent(reason, forKey: .reason)
+            try c.encodeIfPresent(parameter, forKey: .parameter)
+            try c.encodeIfPresent(template, forKey: .template)
+        }
+    }
+
+    /// One direct child: its key, its chain, its value when it is a scalar, and the parts
+    /// of the source that set values inside it when there are any.
+    public struct Child: Encodable, Sendable {
+        public var key: String
+        public var chain: [Step]
+        public var value: String?
+        public var contents: [String]?
+    }
+
+    public var environment: String
+    public var resource: Resource
+    public var path: String
+    public var value: String
+    public var chain: [Step]
+    /// Left out for a scalar value.
+    public var children: [Child]?
+
+    public init(_ e: Explanation) {
+        environment = e.environment
+        resource = Resource(apiVersion: e.resource.apiVersion, kind: e.resource.kind, name: e.resource.name, namespace: e.resource.namespace)
+        path = e.path.description
+        value = YAMLEmitter().emit(e.value)
+        chain = e.chain.map(Step.init)
+        children = e.children.isEmpty ? nil : e.children.map { c in
+            Child(key: c.key, chain: c.chain.map(Step.init),
+                  value: c.value.scalar != nil ? YAMLEmitter().emit(c.value) : nil,
+                  contents: c.contents.isEmpty ? nil : c.contents)
+        }
     }
 }
 
