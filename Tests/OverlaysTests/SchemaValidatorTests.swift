@@ -481,8 +481,12 @@ struct CRDValidationSchemaTests {
             "clickhouse.altinity.com/ClickHouseInstallation",
             "clickhouse.altinity.com/ClickHouseInstallationTemplate",
             "clickhouse.altinity.com/ClickHouseOperatorConfiguration",
+            "helm.toolkit.fluxcd.io/HelmRelease",
             "kustomize.toolkit.fluxcd.io/Kustomization",
             "source.toolkit.fluxcd.io/GitRepository",
+            "source.toolkit.fluxcd.io/HelmChart",
+            "source.toolkit.fluxcd.io/HelmRepository",
+            "source.toolkit.fluxcd.io/OCIRepository",
         ])
         for (apiVersion, kind) in [("clickhouse.altinity.com/v1", "ClickHouseInstallation"), ("apps.wandb.com/v1", "WeightsAndBiases"),
                                    ("apps.wandb.com/v2", "WeightsAndBiases"), ("argoproj.io/v1alpha1", "ApplicationSet")] {
