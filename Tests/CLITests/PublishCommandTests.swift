@@ -6,7 +6,7 @@ import Glibc
 
 /// `gitops-weave publish` against real repositories, checked with the `git` CLI (the
 /// product itself only uses libgit2).
-@Suite("gitops-weave publish", .enabled(if: Tool.hasGit, "the git CLI is needed to check what publish wrote"))
+@Suite("gitops-weave publish", .enabled(if: ExternalTool.hasGit, "the git CLI is needed to check what publish wrote"))
 struct PublishCommandTests {
     typealias World = GitWorld
     static let environments = GitWorld.bundledEnvironments
@@ -274,14 +274,14 @@ struct PublishCommandTests {
     }
 
     @Test("kubectl kustomize builds every environment folder of a clone",
-          .enabled(if: Tool.hasKubectl, "kubectl is not installed"))
+          .enabled(if: ExternalTool.hasKubectl, "kubectl is not installed"))
     func consumerKustomize() throws {
         let w = try World()
         let src = try w.bundledSource()
         try publish(w, ["--all"], in: src)
         try w.git("clone", "-q", "--branch", "rendered", src.path, w.url("clone").path, in: w.root)
         for env in Self.environments {
-            let out = try w.run(Tool.kubectl!, ["kustomize", w.url("clone/\(env)").path], in: w.root)
+            let out = try w.run(ExternalTool.kubectl!, ["kustomize", w.url("clone/\(env)").path], in: w.root)
             #expect(out.status == 0, "\(env): \(out)")
             #expect(out.stdout.contains("kind: ClickHouseInstallation"), "\(env)")
         }
@@ -357,7 +357,7 @@ struct PublishCommandTests {
         let src = try w.bundledSource()
         let served = w.url("served")
         let bare = try w.initRepository("served/repo.git", bare: true)
-        let daemon = try GitDaemon(world: w, base: served)
+        let daemon = try GitDaemon(sandbox: w, base: served)
         defer { daemon.stop() }
         let out = try publish(w, ["--all", "--repo", daemon.url("repo.git")], in: src)
         #expect(out.stdout.contains("committed "), "\(out)")
@@ -387,7 +387,7 @@ struct PublishCommandTests {
         case .file:
             remoteURL = bare.path
         case .daemon:
-            daemon = try GitDaemon(world: w, base: w.url("served"))
+            daemon = try GitDaemon(sandbox: w, base: w.url("served"))
             remoteURL = daemon!.url("repo.git")
         }
         try w.git("remote", "add", "origin", remoteURL, in: src)
@@ -548,7 +548,7 @@ struct PublishCommandTests {
         try publish(w, ["--all"], in: src)
         let names = (1...count).map { "e\($0)" }.sorted()
 
-        var generator = SeededGenerator(seed: 0x5EED_0F_C4A5)
+        var generator = SplitMix64(seed: 0x5EED_0F_C4A5)
         var landed = 0, killedBefore = 0, finished = 0
         var staleLocks: [String: Int] = [:]
         let trials = 24
