@@ -8,7 +8,8 @@ let package = Package(
         .executable(name: "gitops-weave", targets: ["gitops-weave"]),
         .executable(name: "gitops-weave-bench", targets: ["gitops-weave-bench"]),
         .executable(name: "gitops-weave-fuzz", targets: ["gitops-weave-fuzz"]),
-        .library(name: "Overlays", targets: ["Overlays"]),
+        .library(name: "Overlays", targets: ["YAMLModel", "MergeEngine", "Overlays"]),
+        .library(name: "WeaveStack", targets: ["WeaveStack"]),
         .library(name: "GitSync", targets: ["GitSync"]),
     ],
     dependencies: [
@@ -24,31 +25,50 @@ let package = Package(
             name: "CGit2", path: "Sources/CGit2", pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]),
 
-        // The YAML model, merge engine and schema registry.
+        // The engine, bottom up; each module imports only those above it, so the compiler
+        // keeps the data flowing one way.
+        // YAML with positions and provenance, diagnostics, field paths.
         .target(
-            name: "Overlays",
+            name: "YAMLModel",
             dependencies: [
                 "CYAML",
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ]),
-        // Writing rendered trees into git through libgit2.
-        .target(name: "GitSync", dependencies: ["CGit2", "Overlays"]),
+        // Merge metadata and validation schemas (built-in and from CRDs), strategic merge,
+        // JSON patches, resources.
+        .target(name: "MergeEngine", dependencies: ["YAMLModel"]),
+        // The generic engine: source, project, environments, layers, parameters, the render
+        // pipeline and its stages, the stack interface, rules, redaction, diff, explain,
+        // sync configuration. It knows no stack.
+        .target(
+            name: "Overlays",
+            dependencies: [
+                "YAMLModel", "MergeEngine",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]),
+        // The W&B Weave stack as a plug-in: ClickHouse, Keeper and W&B merge types and
+        // schemas, the derived wiring, the seeds' rules, the sync order, its settings.
+        .target(name: "WeaveStack", dependencies: ["YAMLModel", "MergeEngine", "Overlays"]),
+        // The local filesystem at the edge: a source directory, loose files, output directories.
+        .target(name: "LocalFiles", dependencies: ["YAMLModel", "MergeEngine", "Overlays"]),
+        // Writing rendered trees into git through libgit2, and reading sources from commits.
+        .target(name: "GitSync", dependencies: ["CGit2", "YAMLModel", "MergeEngine", "Overlays", "LocalFiles"]),
 
         .executableTarget(
             name: "gitops-weave",
             dependencies: [
-                "Overlays", "GitSync",
+                "YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles", "GitSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "gitops-weave-bench",
             dependencies: [
-                "Overlays", "GitSync", "CYAML", "CGit2",
+                "YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles", "GitSync", "CYAML", "CGit2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // A libFuzzer target over parse, merge and emit (see fuzz/README.md). A normal build
         // gives it a main that runs the target once on standard input.
-        .executableTarget(name: "gitops-weave-fuzz", dependencies: ["Overlays"]),
+        .executableTarget(name: "gitops-weave-fuzz", dependencies: ["YAMLModel", "MergeEngine", "WeaveStack"]),
 
         // What the test targets share: scratch directories, running programs, git sandboxes
         // and a git daemon, a seeded generator, unified diffs for golden comparisons. It uses
@@ -58,11 +78,11 @@ let package = Package(
 
         .testTarget(
             name: "OverlaysTests",
-            dependencies: ["Overlays", "TestSupport"],
+            dependencies: ["YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles", "TestSupport"],
             resources: [.copy("Fixtures")]),
         // Runs the built `gitops-weave` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["gitops-weave", "TestSupport"], resources: [.copy("Golden"), .copy("Hostile")]),
         // GitSync against real repositories, checked with the git CLI.
-        .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Overlays", "TestSupport"]),
+        .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles", "TestSupport"]),
     ]
 )

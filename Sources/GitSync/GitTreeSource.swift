@@ -1,21 +1,30 @@
 import CGit2
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// A source read straight from a commit's tree through libgit2: no checkout, no temporary
 /// clone. `diff` renders the base revision this way.
+///
+/// Render workers read it from many threads at once, and a libgit2 handle is for one thread
+/// at a time: the revision is resolved with the caller's `Repository`, on the caller's
+/// thread, and every later read borrows a handle of its own from the repository's
+/// `readers`. Only the tree cache is shared, under `lock`.
 public final class GitTreeSource: SourceTree, @unchecked Sendable {
-    let repository: Repository
+    /// Handles for the reads; never the caller's `Repository`, which stays with its thread.
+    let readers: RepositoryPool
     /// The tree of the source root (the directory holding gitops-weave.yaml).
     let root: ObjectID
     /// How paths are named in messages: `<revision>:<path>`, as git names them.
     let label: String
     private let lock = NSLock()
+    /// Directory entries by path ("" for the root), as read.
     private var trees: [String: [TreeEntry]] = [:]
 
     /// The source at `revision`, rooted at `subdirectory` of the repository ("" for the top).
     public init(repository: Repository, revision: String, subdirectory: String) throws {
-        self.repository = repository
+        readers = repository.readers
         let commit = try repository.commitID(revision)
         var tree = try repository.commitInfo(commit).tree
         for part in subdirectory.split(separator: "/") where !part.isEmpty && part != "." {
@@ -31,16 +40,21 @@ public final class GitTreeSource: SourceTree, @unchecked Sendable {
 
     public func displayPath(_ path: String) -> String { label + path }
 
+    /// The entries of a directory; nil when there is no such directory. The lock is not
+    /// held while libgit2 reads: two workers missing the cache at once both read the tree,
+    /// which is cheaper than making every other reader wait.
     func entries(_ directory: String) throws -> [TreeEntry]? {
-        lock.lock(); defer { lock.unlock() }
-        if let cached = trees[directory] { return cached }
+        let parts = directory.split(separator: "/").filter { !$0.isEmpty && $0 != "." }
+        let key = parts.joined(separator: "/")
+        if let cached = lock.withLock({ trees[key] }) { return cached }
         var tree = root
-        for part in directory.split(separator: "/") where !part.isEmpty && part != "." {
-            guard let entry = try repository.treeEntries(tree).first(where: { $0.name == part }), entry.kind == .tree else { return nil }
+        if let name = parts.last {
+            guard let entry = try entries(parts.dropLast().joined(separator: "/"))?.first(where: { $0.name == name }),
+                  entry.kind == .tree else { return nil }
             tree = entry.id
         }
-        let list = try repository.treeEntries(tree)
-        trees[directory] = list
+        let list = try readers.withRepository { try $0.treeEntries(tree) }
+        lock.withLock { trees[key] = list }
         return list
     }
 
@@ -48,7 +62,7 @@ public final class GitTreeSource: SourceTree, @unchecked Sendable {
         let parent = path.split(separator: "/").dropLast().joined(separator: "/")
         let name = String(path.split(separator: "/").last ?? "")
         guard let entry = try entries(parent)?.first(where: { $0.name == name }), entry.kind == .blob else { return nil }
-        let data = try repository.readBlob(entry.id)
+        let data = try readers.withRepository { try $0.readBlob(entry.id) }
         guard let text = String(data: data, encoding: .utf8) else {
             throw Diagnostic.error(at: SourceLocation(file: displayPath(path), line: 1, column: 1), "the file is not UTF-8 text")
         }

@@ -9,22 +9,51 @@ final class ObjectBatch {
     private let odb: OpaquePointer
     private let backend: UnsafeMutablePointer<git_odb_backend>
     private unowned let repository: Repository
+    private let setup: Setup
     private(set) var pending = 0
 
-    init(_ repository: Repository) throws {
+    /// The libgit2 calls that acquire and release what a batch holds, in the order `init`
+    /// makes them. Tests substitute them to fail a step and count what is freed.
+    struct Setup {
+        /// Takes a reference to the repository's object database.
+        var openODB: (_ odb: inout OpaquePointer?, _ repository: OpaquePointer) -> Int32
+        var newMempack: (_ backend: inout UnsafeMutablePointer<git_odb_backend>?) -> Int32
+        /// On success the object database owns the backend; on failure the caller still does.
+        var addBackend: (_ odb: OpaquePointer, _ backend: UnsafeMutablePointer<git_odb_backend>, _ priority: Int32) -> Int32
+        var freeBackend: (_ backend: UnsafeMutablePointer<git_odb_backend>) -> Void
+        var freeODB: (_ odb: OpaquePointer) -> Void
+
+        static let libgit2 = Setup(
+            openODB: { git_repository_odb(&$0, $1) },
+            newMempack: { git_mempack_new(&$0) },
+            addBackend: { git_odb_add_backend($0, $1, $2) },
+            freeBackend: { $0.pointee.free?($0) },
+            freeODB: { git_odb_free($0) })
+    }
+
+    /// Attaches a mempack backend to the repository's object database. A step that fails
+    /// releases what the steps before it acquired, newest first, so a failed publish can be
+    /// retried without leaking a backend and an odb reference each time.
+    init(_ repository: Repository, setup: Setup = .libgit2) throws {
         var odb: OpaquePointer?
-        try GitError.check(git_repository_odb(&odb, repository.handle), "open the object database")
+        try GitError.check(setup.openODB(&odb, repository.handle), "open the object database")
+        var attached = false
+        defer { if !attached { setup.freeODB(odb!) } }
         var backend: UnsafeMutablePointer<git_odb_backend>?
-        try GitError.check(git_mempack_new(&backend), "create an in-memory object store")
-        // Highest priority: new objects go to memory first. The odb owns the backend now.
-        try GitError.check(git_odb_add_backend(odb, backend, 1000), "attach the in-memory object store")
+        try GitError.check(setup.newMempack(&backend), "create an in-memory object store")
+        defer { if !attached { setup.freeBackend(backend!) } }
+        // Highest priority: new objects go to memory first. Once attached, the backend is
+        // the odb's to free.
+        try GitError.check(setup.addBackend(odb!, backend!, 1000), "attach the in-memory object store")
+        attached = true
         self.odb = odb!
         self.backend = backend!
         self.repository = repository
+        self.setup = setup
     }
 
     deinit {
-        git_odb_free(odb)
+        setup.freeODB(odb)
     }
 
     /// The commits written to memory: the pack holds what they reach.
@@ -90,9 +119,7 @@ final class ObjectBatch {
 
 extension Repository {
     /// The id a blob with these bytes has, without writing it.
-    public func hashBlob(_ data: Data) -> ObjectID {
-        hashObject(data, type: GIT_OBJECT_BLOB)
-    }
+    public func hashBlob(_ data: Data) -> ObjectID { Self.blobID(data) }
 
     /// The bytes of a tree object, as git serialises it: entries sorted by name, with
     /// directories compared as if their name ended in "/".
@@ -111,14 +138,20 @@ extension Repository {
 
     /// The id a tree of these entries has, without writing it.
     public func hashTree(_ entries: [TreeEntry]) -> ObjectID {
-        hashTree(bytes: Self.treeBytes(entries))
+        Self.treeID(bytes: Self.treeBytes(entries))
     }
 
+    // Hashing reads no repository, so these are static: workers on any thread may hash
+    // without touching a `Repository` another thread owns.
+
+    /// The id of a blob with these bytes.
+    static func blobID(_ data: Data) -> ObjectID { objectID(data, type: GIT_OBJECT_BLOB) }
+
     /// The id of a tree whose serialised bytes (`treeBytes`) these are.
-    func hashTree(bytes: Data) -> ObjectID { hashObject(bytes, type: GIT_OBJECT_TREE) }
+    static func treeID(bytes: Data) -> ObjectID { objectID(bytes, type: GIT_OBJECT_TREE) }
 
     /// The id of an object of this type with these bytes, without writing it.
-    func hashObject(_ bytes: Data, type: git_object_t) -> ObjectID {
+    static func objectID(_ bytes: Data, type: git_object_t) -> ObjectID {
         var oid = git_oid()
         bytes.withUnsafeBytes { _ = git_odb_hash(&oid, $0.baseAddress, $0.count, type) }
         return ObjectID(oid)

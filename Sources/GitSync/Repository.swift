@@ -2,8 +2,16 @@ import CGit2
 
 /// A git repository opened through libgit2. The handle is owned by this object and freed
 /// with it.
+///
+/// A `Repository` belongs to one thread at a time, as libgit2 requires of the handle and of
+/// every object read through it: most of its structures take no lock of their own. Work
+/// spread over threads never shares one; readers borrow handles of their own from
+/// `readers`, and hashing, which reads no repository, is static.
 public final class Repository {
     let handle: OpaquePointer
+    /// Handles on the same git directory for readers on other threads (`GitTreeSource`'s
+    /// render workers). Created on first use, by the thread that owns this repository.
+    private(set) lazy var readers = RepositoryPool(path: gitDirectory)
     /// The in-memory object store new objects go to, once a publish attached it; one per
     /// repository, since libgit2 cannot detach a backend.
     private(set) var batch: ObjectBatch?

@@ -21,7 +21,9 @@
 // standard input, so the package builds and tests as before.
 
 import Foundation
-import Overlays
+import MergeEngine
+import WeaveStack
+import YAMLModel
 
 let separator = Array("\n---PATCH---\n".utf8)
 
@@ -44,7 +46,7 @@ enum FuzzPipeline {
         for doc in base { roundTrip([doc], what: "base document") }
         guard let patches = try? parser.parseStream(bytes: &patchBytes, file: "patch.yaml") else { return }
 
-        var registry = SchemaRegistry()
+        var registry = SchemaRegistry(adding: [WeaveStack().mergeTypes])
         if let crds = try? CRDSchemaReader.read(base) {
             for schema in crds { registry.register(schema.type, groupKind: schema.groupKind) }
         }

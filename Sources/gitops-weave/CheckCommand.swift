@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import GitSync
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +38,7 @@ struct CheckCommand: ParsableCommand {
     var branch = "rendered"
 
     @Option(help: "directory: one folder per environment on --branch; branch: one branch env/<name> per environment.")
-    var layout: Publisher.Layout = .directory
+    var layout: RenderedLayout = .directory
 
     @Option(help: "How to report: text, or json for machines.")
     var format: ReportFormat = .text
@@ -44,7 +48,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     func check() throws {
-        let project = try Project.load(from: FileSystemSource(root: source))
+        let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
         let allNames = try project.environmentNames()
         let names = environments.isEmpty ? allNames : environments
         let provenance = SourceRevision.read(source)
@@ -58,7 +62,7 @@ struct CheckCommand: ParsableCommand {
             let outcome = renderer.render(named: name)
             diagnostics += outcome.diagnostics.map { (name, $0) }
             if outcome.failed { failed.append(name); continue }
-            rendered.append(RenderedEnvironment(outcome, target: project.target, provenance: provenance))
+            rendered.append(RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: provenance))
         }
         if !failed.isEmpty {
             let summary = Diagnostic.error(at: nil, "cannot check \(failed.joined(separator: ", ")): the source does not render",

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 enum Diagnostics {
     /// Runs a command's work: a Diagnostic (or any other error) is printed and becomes exit

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import GitSync
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,7 +62,7 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let diff: RenderDiff
         do {
-            diff = try RevisionComparison(source: source, base: base, head: head) { project, environments in
+            diff = try RevisionComparison(source: source, base: base, head: head, stacks: .bundled) { project, environments in
                 try validation.checkHead(project, environments, head: head)
             }.diff()
         } catch let failure as RenderFailure {
@@ -123,7 +127,7 @@ struct AffectedCommand: ParsableCommand {
 
     func run() throws {
         do {
-            for env in try RevisionComparison(source: source, base: base, head: head).diff().environments {
+            for env in try RevisionComparison(source: source, base: base, head: head, stacks: .bundled).diff().environments {
                 print(env.name)
             }
         } catch let failure as RenderFailure {

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,8 +48,8 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         do {
             let selector = try ResourceSelector(parsing: resource)
-            let path = try FieldPathQuery(parsing: fieldPath)
-            let project = try Project.load(from: FileSystemSource(root: source))
+            let path = try FieldPath(parsing: fieldPath)
+            let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
             let outcome = Renderer(project: project).render(named: environment)
             let errors = outcome.diagnostics.filter { $0.severity == .error }
             guard errors.isEmpty else {

@@ -1,5 +1,9 @@
 import ArgumentParser
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 @main
 struct GitopsWeave: ParsableCommand {

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import GitSync
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,7 +45,7 @@ struct HistoryCommand: ParsableCommand {
     var branch = "rendered"
 
     @Option(help: "directory: one folder per environment on --branch; branch: one branch env/<name> per environment.")
-    var layout: Publisher.Layout = .directory
+    var layout: RenderedLayout = .directory
 
     @Option(help: ArgumentHelp("List at most this many commits.", valueName: "N"))
     var limit: Int?
@@ -56,13 +60,13 @@ struct HistoryCommand: ParsableCommand {
     func history() throws {
         // Usage errors exit 1 like every other error (ArgumentParser's own would exit 64).
         let selector = try resource.map { try ResourceSelector(parsing: $0) }
-        var path: FieldPathQuery?
+        var path: FieldPath?
         if let field {
             guard selector != nil else {
                 throw Diagnostic.error(at: nil, "--field needs --resource: a field belongs to one resource",
                                        hint: "add --resource Kind/name, e.g. --resource ClickHouseInstallation/wandb")
             }
-            path = try FieldPathQuery(parsing: field)
+            path = try FieldPath(parsing: field)
         }
         if let limit, limit < 1 {
             throw Diagnostic.error(at: nil, "--limit must be at least 1, not \(limit)")
@@ -120,7 +124,7 @@ struct HistoryCommand: ParsableCommand {
 
     static let maxListedResources = 12
 
-    func printText(_ result: EnvironmentHistory.Result, selector: ResourceSelector?, path: FieldPathQuery?) {
+    func printText(_ result: EnvironmentHistory.Result, selector: ResourceSelector?, path: FieldPath?) {
         if result.entries.isEmpty {
             var what = environment
             if let selector { what += " \(selector)" }
@@ -156,7 +160,7 @@ struct HistoryCommand: ParsableCommand {
         }
     }
 
-    func printJSON(_ result: EnvironmentHistory.Result, reference: String, selector: ResourceSelector?, path: FieldPathQuery?) {
+    func printJSON(_ result: EnvironmentHistory.Result, reference: String, selector: ResourceSelector?, path: FieldPath?) {
         func signature(_ s: Signature) -> [String: Any] { ["name": s.name, "email": s.email] }
         func resource(_ id: ResourceID?, file: String) -> [String: Any] {
             var o: [String: Any] = ["file": file]
@@ -177,7 +181,7 @@ struct HistoryCommand: ParsableCommand {
             "layout": layout.rawValue,
             "reference": reference,
             "resource": selector?.text ?? NSNull(),
-            "field": path?.text ?? NSNull(),
+            "field": path?.description ?? NSNull(),
             "complete": result.complete,
             "commits": result.entries.map { e -> [String: Any] in
                 var o: [String: Any] = [

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,7 +45,7 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var registry = SchemaRegistry()
+            var registry = SchemaRegistry(adding: [StackCatalog.bundled.allMergeTypes])
             for path in crds {
                 for schema in try CRDSchemaReader.read(try SourceFile.parseStream(path)) {
                     registry.register(schema.type, groupKind: schema.groupKind)

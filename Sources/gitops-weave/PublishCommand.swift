@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import GitSync
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 struct PublishCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,7 +49,7 @@ struct PublishCommand: ParsableCommand {
     var branch = "rendered"
 
     @Option(help: "directory: one folder per environment on --branch; branch: one branch env/<name> per environment.")
-    var layout: Publisher.Layout = .directory
+    var layout: RenderedLayout = .directory
 
     @Flag(help: "Push the branch to --remote after committing (implied when --repo is a URL).")
     var push = false
@@ -86,7 +90,7 @@ struct PublishCommand: ParsableCommand {
     }
 
     func publish() throws {
-        let project = try Project.load(from: FileSystemSource(root: source))
+        let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
         let allNames = try project.environmentNames()
         let names = environments.isEmpty ? allNames : environments
         let sourceRepository = try Repository.discover(containing: source)
@@ -201,4 +205,4 @@ struct PublishCommand: ParsableCommand {
     }
 }
 
-extension Publisher.Layout: ExpressibleByArgument {}
+extension RenderedLayout: ExpressibleByArgument {}

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import GitSync
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,7 +50,7 @@ struct RenderCommand: ParsableCommand {
         let report = Report(format: format)
         let project: Project
         do {
-            project = try Project.load(from: FileSystemSource(root: source))
+            project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
         } catch let d as Diagnostic {
             report.finish(rendered: [], diagnostics: [(nil, d)])
             throw ExitCode(1)

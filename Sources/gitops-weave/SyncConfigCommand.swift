@@ -3,6 +3,10 @@ import Foundation
 import Overlays
 #if canImport(Glibc)
 import Glibc
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 #endif
 
 struct SyncConfigCommand: ParsableCommand {
@@ -44,7 +48,7 @@ struct SyncConfigCommand: ParsableCommand {
             """)
 
     @Argument(help: "The tool that syncs the cluster.")
-    var tool: SyncConfig.Tool
+    var tool: SyncTarget
 
     @Argument(help: "Environments to sync (default: every environment of the project).")
     var environments: [String] = []
@@ -60,7 +64,7 @@ struct SyncConfigCommand: ParsableCommand {
     var branch: String?
 
     @Option(help: "directory: one branch with a folder per environment; branch: a branch env/<env> per environment.")
-    var layout: SyncConfig.Layout = .directory
+    var layout: RenderedLayout = .directory
 
     @Option(help: ArgumentHelp("The namespace of the generated objects (default: argocd for Argo CD, flux-system for Flux).", valueName: "NS"))
     var namespace: String?
@@ -79,7 +83,7 @@ struct SyncConfigCommand: ParsableCommand {
                 throw Diagnostic.error(at: nil, "--branch \(branch) does not apply to --layout branch",
                                        hint: "in the branch layout every environment has its own branch, \(SyncConfig.environmentBranchPrefix)<environment>; --branch names the one branch of the directory layout")
             }
-            let project = try Project.load(from: FileSystemSource(root: source))
+            let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
             var names = environments
             if names.isEmpty {
                 names = try project.environmentNames()
@@ -173,5 +177,4 @@ struct SyncConfigCommand: ParsableCommand {
     }
 }
 
-extension SyncConfig.Tool: ExpressibleByArgument {}
-extension SyncConfig.Layout: ExpressibleByArgument {}
+extension SyncTarget: ExpressibleByArgument {}

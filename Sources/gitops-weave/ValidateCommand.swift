@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,14 +55,14 @@ struct ValidateCommand: ParsableCommand {
         var valid: [(name: String, resources: Int)] = []
         var invalid: [String] = []
         do {
-            let project = try Project.load(from: FileSystemSource(root: source))
+            let project = try Project.load(from: FileSystemSource(root: source), stacks: .bundled)
             let validator = try SchemaValidation.validator(project: project, crds: crds)
             let names = environments.isEmpty ? try project.environmentNames() : environments
             for outcome in Renderer(project: project).renderAll(names) {
                 let name = outcome.environment.name
                 diagnostics += outcome.diagnostics.map { (name, $0) }
                 guard !outcome.failed else { invalid.append(name); continue }
-                let rendered = RenderedEnvironment(outcome, target: project.target, provenance: .init(sourceRevision: nil, sourceDirty: false))
+                let rendered = RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
                 let errors = validator.validate(rendered.resources)
                 diagnostics += errors.map { (name, $0) }
                 if errors.contains(where: { $0.severity == .error }) {

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import GitSync
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 /// `--no-validate` and `--crds DIR`: schema validation for the commands that render
 /// (`render`, `publish`, `diff`), on by default. Each command calls one of the functions

@@ -1,6 +1,10 @@
 import Foundation
 @testable import GitSync
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// The pure parts behind `check` and `history`.
@@ -73,8 +77,8 @@ struct AuditTests {
         }
         #expect(Redaction.redactsEverything(kind: "Secret"))
         #expect(!Redaction.redactsEverything(kind: "ExternalSecret"))
-        #expect(Redaction.isSensitive(path: try FieldPathQuery(parsing: "spec.users[name=x].password")))
-        #expect(!Redaction.isSensitive(path: try FieldPathQuery(parsing: "spec.users[name=password].host")))
+        #expect(Redaction.isSensitive(path: try FieldPath(parsing: "spec.users[name=x].password")))
+        #expect(!Redaction.isSensitive(path: try FieldPath(parsing: "spec.users[name=password].host")))
     }
 
     func node(_ yaml: String) throws -> Node {
@@ -98,13 +102,13 @@ struct AuditTests {
                 == "{user: admin, password: <redacted>, nested: {apiToken: <redacted>}}")
         #expect(CompactYAML.format(try node("{a: 1}"), redacting: true) == "<redacted>")
 
-        let path = try FieldPathQuery(parsing: "spec.layout.replicasCount")
+        let path = try FieldPath(parsing: "spec.layout.replicasCount")
         let doc = "kind: X\nspec:\n  layout:\n    replicasCount: 5\n"
         let value = try FieldValue.resolve(path, inFile: doc, named: "x.yaml")
         #expect(FieldValue.display(value, path: path, kind: "ClickHouseInstallation") == "5")
         #expect(FieldValue.display(value, path: path, kind: "Secret") == "<redacted>")
         #expect(try FieldValue.resolve(path, inFile: nil, named: "x.yaml") == nil)
-        #expect(try FieldValue.resolve(try FieldPathQuery(parsing: "spec.other"), inFile: doc, named: "x.yaml") == nil)
+        #expect(try FieldValue.resolve(try FieldPath(parsing: "spec.other"), inFile: doc, named: "x.yaml") == nil)
         #expect(FieldValue.display(nil, path: path, kind: "X") == nil)
     }
 

@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// The project's own source (`gitops-weave.yaml`, `base/`, `layers/`, `environments/`):
@@ -9,7 +13,7 @@ enum Bundled {
     static let environments = ["dev-minio", "prod-aws", "prod-openshift-minio", "staging-gcs"]
 
     static func project() throws -> Project {
-        try Project.load(from: FileSystemSource(root: Paths.repository.path))
+        try Project.load(from: FileSystemSource(root: Paths.repository.path), stacks: .weave)
     }
 
     /// Renders one environment without source revision, so the tree depends on the source only.
@@ -18,7 +22,7 @@ enum Bundled {
         let outcome = Renderer(project: project).render(named: name)
         let errors = outcome.diagnostics.filter { $0.severity != .note }
         try #require(errors.isEmpty, "\(name): \(errors.map(\.description).joined(separator: "\n"))")
-        return RenderedEnvironment(outcome, target: project.target, provenance: .init(sourceRevision: nil, sourceDirty: false))
+        return RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
     }
 
     static func resource(_ env: RenderedEnvironment, _ kind: String) throws -> Node {

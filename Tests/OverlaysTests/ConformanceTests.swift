@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// Runs every reference case of `../shared/conformance` through the engine, compared as
@@ -40,7 +44,7 @@ struct ConformanceCase: CustomTestStringConvertible, Sendable {
                 return (meta, .output([JSONMergePatch.apply(patch, to: base[0])]))
             case ("kubectl-patch", _):
                 let resource = try Resource(document: base[0])
-                guard case .strategic(let type, let options) = SchemaRegistry().semantics(for: resource.id) else {
+                guard case .strategic(let type, let options) = SchemaRegistry(adding: [WeaveStack().mergeTypes]).semantics(for: resource.id) else {
                     Issue.record("no built-in schema for \(resource.id)")
                     return (meta, .output([]))
                 }
@@ -51,7 +55,7 @@ struct ConformanceCase: CustomTestStringConvertible, Sendable {
                     return (meta, .failure(.error(at: patch.location, "the patch deletes the object")))
                 }
             default:
-                var patcher = ResourcePatcher(resources: try Resource.load(base), registry: SchemaRegistry())
+                var patcher = ResourcePatcher(resources: try Resource.load(base), registry: SchemaRegistry(adding: [WeaveStack().mergeTypes]))
                 try patcher.applyStrategic(patch)
                 return (meta, .output(patcher.resources.map(\.node)))
             }
@@ -117,7 +121,7 @@ func check(_ c: ConformanceCase) throws {
         try #require(nodes.count == expected.count, "\(c.testDescription): \(nodes.count) documents vs \(expected.count) expected")
         let multiset = c.group == "crd-keyed"
         for (got, want) in zip(nodes, expected) {
-            let type = (try? Resource(document: got)).flatMap { SchemaRegistry().type(groupKind: $0.id.groupKind) }
+            let type = (try? Resource(document: got)).flatMap { SchemaRegistry(adding: [WeaveStack().mergeTypes]).type(groupKind: $0.id.groupKind) }
             let difference = sameValue(got, want, type: c.group == "crd-merge" ? nil : type, keyedAsMultiset: multiset)
             #expect(difference == nil, "\(c.testDescription): \(difference ?? "")\n--- got:\n\(YAMLEmitter().emit(got))")
         }

@@ -1,4 +1,8 @@
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 @Suite("Semantic diff, unified text and redaction")
@@ -76,14 +80,14 @@ struct DiffTests {
               - {name: API_TOKEN, value: tok}
               - {name: LOG_LEVEL, value: debug}
             """)
-        let secret = SecretRedactor.redact(r[0])
-        #expect(secret["data"]?["key"]?.stringValue == SecretRedactor.redacted("c2VjcmV0"))
-        let thing = SecretRedactor.redact(r[1])
+        let secret = Redaction.redacted(r[0])
+        #expect(secret["data"]?["key"]?.stringValue == Redaction.digest("c2VjcmV0"))
+        let thing = Redaction.redacted(r[1])
         #expect(thing["spec"]?["password"]?.stringValue?.hasPrefix("<redacted ") == true)
         #expect(thing["spec"]?["passwordSecret"]?["name"]?.stringValue == "ref")
         #expect(thing["spec"]?["env"]?.sequence?[0]["value"]?.stringValue?.hasPrefix("<redacted ") == true)
         #expect(thing["spec"]?["env"]?.sequence?[1]["value"]?.stringValue == "debug")
-        #expect(SecretRedactor.redacted("a") != SecretRedactor.redacted("b"))
+        #expect(Redaction.digest("a") != Redaction.digest("b"))
     }
 
     @Test("field paths select list elements by key and quote keys with dots")
@@ -95,16 +99,16 @@ struct DiffTests {
               - {name: b, layout: {replicasCount: 3}}
               files: {config.d/x.xml: "<x/>"}
             """, file: "f.yaml")
-        let q = try FieldPathQuery(parsing: "spec.clusters[name=b].layout.replicasCount")
+        let q = try FieldPath(parsing: "spec.clusters[name=b].layout.replicasCount")
         #expect((try? q.resolve(in: node).get())?.scalar == .int(3))
-        #expect((try? FieldPathQuery(parsing: "spec.clusters[0].name").resolve(in: node).get())?.stringValue == "a")
-        #expect((try? FieldPathQuery(parsing: "spec.files.\"config.d/x.xml\"").resolve(in: node).get())?.stringValue == "<x/>")
-        if case .failure(let miss) = try FieldPathQuery(parsing: "spec.clusters[name=c].layout").resolve(in: node) {
+        #expect((try? FieldPath(parsing: "spec.clusters[0].name").resolve(in: node).get())?.stringValue == "a")
+        #expect((try? FieldPath(parsing: "spec.files.\"config.d/x.xml\"").resolve(in: node).get())?.stringValue == "<x/>")
+        if case .failure(let miss) = try FieldPath(parsing: "spec.clusters[name=c].layout").resolve(in: node) {
             #expect(miss.depth == 2)
         } else {
             Issue.record("expected a miss")
         }
-        #expect(diagnostic { _ = try FieldPathQuery(parsing: "spec..x") }?.message.contains("empty key") == true)
-        #expect(diagnostic { _ = try FieldPathQuery(parsing: "spec[name=x") }?.message.contains("unclosed [") == true)
+        #expect(diagnostic { _ = try FieldPath(parsing: "spec..x") }?.message.contains("empty key") == true)
+        #expect(diagnostic { _ = try FieldPath(parsing: "spec[name=x") }?.message.contains("unclosed [") == true)
     }
 }

@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// `Explanation`: where a rendered field got its value, through layers, parameters and the
@@ -16,7 +20,7 @@ struct ExplainTests {
         let project = try s.project()
         let outcome = Renderer(project: project).render(named: environment)
         try #require(!outcome.failed, "\(outcome.diagnostics.map(\.description))", sourceLocation: sourceLocation)
-        return try Explanation(outcome, resource: try ResourceSelector(parsing: resource), path: try FieldPathQuery(parsing: path),
+        return try Explanation(outcome, resource: try ResourceSelector(parsing: resource), path: try FieldPath(parsing: path),
                                layout: .init(project: project, environment: outcome.environment))
     }
 
@@ -430,15 +434,15 @@ struct ExplainTests {
     @Test("bundled prod-aws: replicasCount names the prod layer and the base; zookeeper.nodes the Keeper's prod patch")
     func bundled() throws {
         let root = Paths.repository
-        let project = try Project.load(from: FileSystemSource(root: root.path))
+        let project = try Project.load(from: FileSystemSource(root: root.path), stacks: .weave)
         let outcome = Renderer(project: project).render(named: "prod-aws")
         try #require(!outcome.failed, "\(outcome.diagnostics.map(\.description))")
         let layout = Explanation.SourceLayout(project: project, environment: outcome.environment)
         func explain(_ resource: String, _ path: String) throws -> Explanation {
-            try Explanation(outcome, resource: try .init(parsing: resource), path: try FieldPathQuery(parsing: path), layout: layout)
+            try Explanation(outcome, resource: try .init(parsing: resource), path: try FieldPath(parsing: path), layout: layout)
         }
-        func at(_ file: String, _ p: (line: Int, column: Int)) -> Overlays.SourceLocation {
-            Overlays.SourceLocation(file: root.path + "/" + file, line: p.line, column: p.column)
+        func at(_ file: String, _ p: (line: Int, column: Int)) -> YAMLModel.SourceLocation {
+            YAMLModel.SourceLocation(file: root.path + "/" + file, line: p.line, column: p.column)
         }
 
         let prodCH = "layers/prod/patches/clickhouse.yaml", baseCH = "base/40-clickhouse-server.yaml"

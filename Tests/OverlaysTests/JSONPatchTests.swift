@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// RFC 6902 JSON patch, targeted JSON patches, and the RFC 7386 fallback for unknown kinds.

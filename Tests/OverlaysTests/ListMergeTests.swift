@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// Keyed lists (containers, env, ports, volumeMounts), atomic lists and primitive lists

@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// What a strategic merge refuses, and the headline that says so.

@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// Helpers for the merge test files (MapMergeTests, ListMergeTests, ScalarMergeTests,
@@ -8,14 +12,14 @@ import Testing
 /// and provenance name them.
 enum MergeFixture {
     /// Strategic-merges one patch into one resource, with the semantics the registry gives its kind.
-    static func merge(_ base: String, _ patch: String, registry: SchemaRegistry = SchemaRegistry()) throws -> Node {
+    static func merge(_ base: String, _ patch: String, registry: SchemaRegistry = SchemaRegistry(adding: [WeaveStack().mergeTypes])) throws -> Node {
         switch try outcome(base, patch, registry: registry) {
         case .merged(let node): return node
         case .deleted: throw Diagnostic.error(at: nil, "the patch deleted the resource")
         }
     }
 
-    static func outcome(_ base: String, _ patch: String, registry: SchemaRegistry = SchemaRegistry()) throws -> StrategicMerge.Outcome {
+    static func outcome(_ base: String, _ patch: String, registry: SchemaRegistry = SchemaRegistry(adding: [WeaveStack().mergeTypes])) throws -> StrategicMerge.Outcome {
         let b = try parse(base, file: "base.yaml")
         let p = try parse(patch, file: "patch.yaml")
         let id = try Resource(document: b).id
@@ -26,11 +30,11 @@ enum MergeFixture {
     }
 
     /// The headline of the error a merge throws, or nil when it succeeds.
-    static func mergeError(_ base: String, _ patch: String, registry: SchemaRegistry = SchemaRegistry()) -> String? {
+    static func mergeError(_ base: String, _ patch: String, registry: SchemaRegistry = SchemaRegistry(adding: [WeaveStack().mergeTypes])) -> String? {
         diagnostic { _ = try merge(base, patch, registry: registry) }?.headline
     }
 
-    static func patcher(_ base: String, registry: SchemaRegistry = SchemaRegistry()) throws -> ResourcePatcher {
+    static func patcher(_ base: String, registry: SchemaRegistry = SchemaRegistry(adding: [WeaveStack().mergeTypes])) throws -> ResourcePatcher {
         ResourcePatcher(resources: try Resource.load(try parseStream(base, file: "base.yaml")), registry: registry)
     }
 

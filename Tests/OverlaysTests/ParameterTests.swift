@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// `${name}` placeholders: typed substitution, interpolation, escapes, and every error with
@@ -317,7 +321,12 @@ struct ParameterTests {
         let s = try Self.source(spec: "  size: 1\n", environment: "layer: [tier]\n")
         let outcome = try s.render("test")
         #expect(C.headlines(outcome) == ["\(s.at(Self.env, 1, 1)): error: unknown key \"layer\" in an environment file"])
-        #expect(outcome.diagnostics.first?.hint == "did you mean \"layers\"? an environment file takes allowPlaintextSecrets, description, layers, nodes, parameters, platform, rules")
+        // A project with no stack: only the engine's keys.
+        #expect(outcome.diagnostics.first?.hint == "did you mean \"layers\"? an environment file takes allowPlaintextSecrets, description, layers, parameters, rules")
+        // With the Weave stack, its settings are keys too.
+        try s.write("gitops-weave.yaml", "stacks: [weave]\n" + Self.projectFile)
+        let weave = try s.render("test")
+        #expect(weave.diagnostics.first?.hint == "did you mean \"layers\"? an environment file takes allowPlaintextSecrets, description, layers, nodes, parameters, platform, rules")
     }
 
     @Test("a required parameter nothing uses needs no value")
@@ -380,7 +389,7 @@ struct ParameterTests {
     func metadataEscapes() throws {
         let s = try Self.source(spec: "  name: ${bucket}\n", environment: "parameters:\n  bucket: \"a \\\"quoted\\\" b\\nc\"\n")
         let outcome = try s.render("test")
-        let env = RenderedEnvironment(outcome, target: .flux, provenance: .init(sourceRevision: nil, sourceDirty: false))
+        let env = RenderedEnvironment(outcome, target: .flux, stacks: [WeaveStack()], provenance: .init(sourceRevision: nil, sourceDirty: false))
         let info = try #require(env.files.first { $0.path == RenderedEnvironment.metadataFile }).contents
         #expect(info.contains("\n  bucket: \"a \\\"quoted\\\" b\\nc\"\n"), "\(info)")
     }

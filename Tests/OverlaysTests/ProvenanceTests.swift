@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// Every merged value knows where it was set and what it replaced.
@@ -38,8 +42,8 @@ struct ProvenanceTests {
           replicas: 5
         """
 
-    static func loc(_ file: String, _ line: Int, _ column: Int) -> Overlays.SourceLocation {
-        Overlays.SourceLocation(file: file, line: line, column: column)
+    static func loc(_ file: String, _ line: Int, _ column: Int) -> YAMLModel.SourceLocation {
+        YAMLModel.SourceLocation(file: file, line: line, column: column)
     }
 
     static func merged() throws -> Node {

@@ -1,5 +1,9 @@
 import Foundation
+@testable import YAMLModel
+@testable import MergeEngine
 @testable import Overlays
+@testable import WeaveStack
+@testable import LocalFiles
 import Testing
 
 /// `render --all` on every core: the same results, in the same order, as one environment
@@ -10,7 +14,7 @@ struct RenderPipelineTests {
     static let provenance = RenderedEnvironment.Provenance(sourceRevision: "0123abcd", sourceDirty: false)
 
     static func pipeline(_ root: URL, validator: Bool = true) throws -> RenderPipeline {
-        let project = try Project.load(from: FileSystemSource(root: root.path))
+        let project = try Project.load(from: FileSystemSource(root: root.path), stacks: .weave)
         return RenderPipeline(renderer: Renderer(project: project), provenance: provenance,
                               validator: validator ? SchemaValidator(schemas: project.validationSchemas) : nil)
     }
@@ -37,7 +41,7 @@ struct RenderPipelineTests {
         #expect(results.map(\.name) == names)
         let serial = try Self.pipeline(s.url)
         for (name, result) in zip(names, results) {
-            let alone = RenderedEnvironment(serial.renderer.render(named: name), target: serial.renderer.project.target, provenance: Self.provenance)
+            let alone = RenderedEnvironment(serial.renderer.render(named: name), target: serial.renderer.project.target, stacks: [WeaveStack()], provenance: Self.provenance)
             #expect(result.environment?.files == alone.files, "\(name)")
             #expect(!result.failed)
         }

@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 // MARK: - Helpers for the render test files (ParameterTests, WiringTests, RenderTests)
@@ -35,11 +39,11 @@ final class WeaveSource {
     /// `<root>/<path>:<line>:<column>`, as a headline starts.
     func at(_ path: String, _ line: Int, _ column: Int) -> String { "\(display(path)):\(line):\(column)" }
 
-    func location(_ path: String, _ line: Int, _ column: Int) -> Overlays.SourceLocation {
-        Overlays.SourceLocation(file: display(path), line: line, column: column)
+    func location(_ path: String, _ line: Int, _ column: Int) -> YAMLModel.SourceLocation {
+        YAMLModel.SourceLocation(file: display(path), line: line, column: column)
     }
 
-    func project() throws -> Project { try Project.load(from: FileSystemSource(root: root)) }
+    func project() throws -> Project { try Project.load(from: FileSystemSource(root: root), stacks: .weave) }
 
     /// Renders one environment with a fresh project and renderer (so edits are seen).
     func render(_ environment: String) throws -> Renderer.Outcome {
@@ -143,12 +147,12 @@ struct RenderTests {
 
     static let provenance = RenderedEnvironment.Provenance(sourceRevision: "0123abcd", sourceDirty: false)
 
-    static func renderStack(_ name: String, target: Project.Target? = nil) throws -> RenderedEnvironment {
-        var project = try Project.load(from: FileSystemSource(root: WeaveSource.stack.path))
+    static func renderStack(_ name: String, target: SyncTarget? = nil) throws -> RenderedEnvironment {
+        var project = try Project.load(from: FileSystemSource(root: WeaveSource.stack.path), stacks: .weave)
         if let target { project.target = target }
         let outcome = Renderer(project: project).render(named: name)
         try #require(!outcome.failed, "\(outcome.diagnostics.map(\.description))")
-        return RenderedEnvironment(outcome, target: project.target, provenance: provenance)
+        return RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: provenance)
     }
 
     /// The resource files of the stack's dev environment, in the order they are written.
@@ -192,7 +196,7 @@ struct RenderTests {
     @Test("sync waves: Namespace, Application, other, Keeper, ClickHouse, W&B")
     func waves() {
         func wave(_ apiVersion: String, _ kind: String) -> Int {
-            SyncWave.of(ResourceID(apiVersion: apiVersion, kind: kind, namespace: nil, name: "x"))
+            SyncWave(stacks: [WeaveStack()]).of(ResourceID(apiVersion: apiVersion, kind: kind, namespace: nil, name: "x"))
         }
         let order = [wave("v1", "Namespace"), wave("argoproj.io/v1alpha1", "Application"), wave("v1", "ConfigMap"),
                      wave("clickhouse-keeper.altinity.com/v1", "ClickHouseKeeperInstallation"),
@@ -225,7 +229,7 @@ struct RenderTests {
 
             """)
         let outcome = try source.render("dev")
-        let env = RenderedEnvironment(outcome, target: .argocd, provenance: Self.provenance)
+        let env = RenderedEnvironment(outcome, target: .argocd, stacks: [WeaveStack()], provenance: Self.provenance)
         let sa = try C.resource(env.resources, "ServiceAccount")
         C.expect(sa, "metadata.annotations.[argocd.argoproj.io/sync-wave]", "\"5\"")
     }
@@ -282,15 +286,15 @@ struct RenderTests {
 
     @Test("render-info.txt without a git revision, and with uncommitted changes")
     func metadataRevision() throws {
-        var project = try Project.load(from: FileSystemSource(root: WeaveSource.stack.path))
+        var project = try Project.load(from: FileSystemSource(root: WeaveSource.stack.path), stacks: .weave)
         project.target = .argocd
         let outcome = Renderer(project: project).render(named: "prod")
-        let none = RenderedEnvironment(outcome, target: .argocd, provenance: .init(sourceRevision: nil, sourceDirty: false))
+        let none = RenderedEnvironment(outcome, target: .argocd, stacks: [WeaveStack()], provenance: .init(sourceRevision: nil, sourceDirty: false))
         let info = try #require(none.files.last).contents
         #expect(info.contains("\nsource-revision: unknown (not a git repository)\n"))
         #expect(info.contains("\nlayers: base, extras, keeper-ha, ha\n"))
         #expect(info.contains("\n  traceReplicas: 3\n"))
-        let dirty = RenderedEnvironment(outcome, target: .argocd, provenance: .init(sourceRevision: "feed", sourceDirty: true))
+        let dirty = RenderedEnvironment(outcome, target: .argocd, stacks: [WeaveStack()], provenance: .init(sourceRevision: "feed", sourceDirty: true))
         #expect(try #require(dirty.files.last).contents.contains("\nsource-revision: feed (with uncommitted changes)\n"))
     }
 
@@ -302,10 +306,10 @@ struct RenderTests {
             #expect(a.files == b.files)
         }
         // One renderer (with its parse cache) rendering both environments twice.
-        let project = try Project.load(from: FileSystemSource(root: WeaveSource.stack.path))
+        let project = try Project.load(from: FileSystemSource(root: WeaveSource.stack.path), stacks: .weave)
         let renderer = Renderer(project: project)
         let first = ["dev", "prod", "dev", "prod"].map {
-            RenderedEnvironment(renderer.render(named: $0), target: .argocd, provenance: Self.provenance).files
+            RenderedEnvironment(renderer.render(named: $0), target: .argocd, stacks: [WeaveStack()], provenance: Self.provenance).files
         }
         #expect(first[0] == first[2])
         #expect(first[1] == first[3])
@@ -337,14 +341,14 @@ struct RenderTests {
         let source = try WeaveSource(copying: WeaveSource.stack)
         let out = Out()
         let output = OutputDirectory(out.url.path)
-        try output.write(RenderedEnvironment(try source.render("dev"), target: .argocd, provenance: Self.provenance))
+        try output.write(RenderedEnvironment(try source.render("dev"), target: .argocd, stacks: [WeaveStack()], provenance: Self.provenance))
         let sa = out.url.appendingPathComponent("dev/serviceaccount_clickhouse_clickhouse.yaml")
         #expect(FileManager.default.fileExists(atPath: sa.path))
 
         try source.remove("layers/extras/resources/serviceaccount.yaml")
         let outcome = try source.render("dev")
         #expect(!outcome.failed)
-        try output.write(RenderedEnvironment(outcome, target: .argocd, provenance: Self.provenance))
+        try output.write(RenderedEnvironment(outcome, target: .argocd, stacks: [WeaveStack()], provenance: Self.provenance))
         #expect(!FileManager.default.fileExists(atPath: sa.path))
         let files = try C.entries(out.url.appendingPathComponent("dev"))
         #expect(files == (Self.devFiles.filter { !$0.hasPrefix("serviceaccount") } + ["kustomization.yaml", "render-info.txt"]).sorted())
@@ -501,13 +505,13 @@ struct RenderTests {
 
     @Test("an environment that does not exist names the known ones")
     func unknownEnvironment() throws {
-        let outcome = Renderer(project: try Project.load(from: FileSystemSource(root: WeaveSource.stack.path))).render(named: "staging")
+        let outcome = Renderer(project: try Project.load(from: FileSystemSource(root: WeaveSource.stack.path), stacks: .weave)).render(named: "staging")
         #expect(C.headlines(outcome) == ["error: no environment named \"staging\""])
         #expect(outcome.diagnostics.first?.hint == "environments are files in \(WeaveSource.stack.path)/environments/; known: dev, prod")
     }
 
     @Test("the stack's environments are listed in name order")
     func environmentNames() throws {
-        #expect(try Project.load(from: FileSystemSource(root: WeaveSource.stack.path)).environmentNames() == ["dev", "prod"])
+        #expect(try Project.load(from: FileSystemSource(root: WeaveSource.stack.path), stacks: .weave).environmentNames() == ["dev", "prod"])
     }
 }

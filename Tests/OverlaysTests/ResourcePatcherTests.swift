@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// Which resource a strategic merge patch applies to (ResourcePatcher): by kind, group,

@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 @Suite("Schema registry: merge key declarations, CRD schemas")
@@ -104,7 +108,7 @@ struct SchemaRegistryTests {
         """
 
     static func declared(_ declarations: String...) throws -> SchemaRegistry {
-        var registry = SchemaRegistry()
+        var registry = SchemaRegistry(adding: [WeaveStack().mergeTypes])
         for d in declarations { registry.declare(try MergeKeyDeclaration(parsing: d)) }
         return registry
     }
@@ -145,7 +149,7 @@ struct SchemaRegistryTests {
         ["example.com/Widget:spec.pools[].members=id", "example.com/Widget:spec.pools=name"],
     ])
     func nestedDeclarations(_ declarations: [String]) throws {
-        var registry = SchemaRegistry()
+        var registry = SchemaRegistry(adding: [WeaveStack().mergeTypes])
         for d in declarations { registry.declare(try MergeKeyDeclaration(parsing: d)) }
         var patcher = try F.patcher(Self.widget, registry: registry)
         try patcher.applyStrategic(try parse(Self.widgetHeader + """
@@ -267,7 +271,7 @@ struct SchemaRegistryTests {
         func id(_ apiVersion: String, _ kind: String) -> ResourceID {
             ResourceID(apiVersion: apiVersion, kind: kind, namespace: nil, name: "x")
         }
-        let registry = SchemaRegistry()
+        let registry = SchemaRegistry(adding: [WeaveStack().mergeTypes])
         for (apiVersion, kind) in [("apps/v1", "Deployment"), ("v1", "ConfigMap"), ("batch/v1", "CronJob"),
                                    ("clickhouse.altinity.com/v1", "ClickHouseInstallation"),
                                    ("clickhouse-keeper.altinity.com/v1", "ClickHouseKeeperInstallation"),
@@ -334,7 +338,7 @@ struct SchemaRegistryTests {
     @Test("registering the real ClickHouseInstallation CRD keeps the built-in keys")
     func registerRealCRD() throws {
         let path = Paths.shared.appendingPathComponent("crds/chop_clickhouseinstallations.clickhouse.altinity.com.yaml").path
-        var registry = SchemaRegistry()
+        var registry = SchemaRegistry(adding: [WeaveStack().mergeTypes])
         for schema in try CRDSchemaReader.read(try SourceFile.parseStream(path)) {
             registry.register(schema.type, groupKind: schema.groupKind)
         }
@@ -467,7 +471,7 @@ struct SchemaRegistryTests {
     @Test("a registered CRD makes ResourcePatcher merge as it says")
     func registeredCRDMerges() throws {
         let schema = try Self.widgetSchema()
-        var registry = SchemaRegistry()
+        var registry = SchemaRegistry(adding: [WeaveStack().mergeTypes])
         registry.register(schema.type, groupKind: schema.groupKind)
         var patcher = try F.patcher("""
             apiVersion: example.com/v1
@@ -586,7 +590,7 @@ struct SchemaRegistryTests {
                                           x-kubernetes-list-map-keys: [name]
                                           items: {type: object}
             """))
-        var registry = SchemaRegistry()
+        var registry = SchemaRegistry(adding: [WeaveStack().mergeTypes])
         registry.register(crd.type, groupKind: crd.groupKind)
         let base = F.clickHouseHeader + """
             spec:

@@ -1,5 +1,9 @@
 import Foundation
+@testable import YAMLModel
+@testable import MergeEngine
 @testable import Overlays
+@testable import WeaveStack
+@testable import LocalFiles
 import Testing
 
 /// A copy of the `Fixtures/sources/stack` source with a `pinned` layer the test writes, and
@@ -48,7 +52,7 @@ final class RuleRig {
     }
 
     static func metadata(_ outcome: Renderer.Outcome) -> String {
-        RenderedEnvironment(outcome, target: .argocd, provenance: .init(sourceRevision: "abc", sourceDirty: false))
+        RenderedEnvironment(outcome, target: .argocd, stacks: [WeaveStack()], provenance: .init(sourceRevision: "abc", sourceDirty: false))
             .files.first { $0.path == RenderedEnvironment.metadataFile }!.contents
     }
 
@@ -96,14 +100,14 @@ struct StackRuleTests {
     typealias R = RuleRig
 
     @Test("the rules, by id")
-    func catalog() {
-        #expect(StackRules.ids == [
+    func catalog() throws {
+        #expect(try Bundled.project().rules.map(\.id) == [
             "keeper-nodes", "replicated-cluster-name", "replicated-flag", "s3-replica-placeholder", "cache-below-volume",
             "keeper-version", "wandb-run-as-group", "openshift-uid-range", "anti-affinity-nodes", "cluster-name-pattern",
             "string-booleans", "plaintext-secrets",
         ])
-        #expect(StackRules.all.filter(\.checkedByWiring).map(\.id) == ["keeper-nodes", "replicated-cluster-name", "replicated-flag"])
-        #expect(StackRules.all.filter { $0.severity == .warning }.map(\.id) == ["anti-affinity-nodes"])
+        #expect(WeaveRules.all.filter { $0.stage != nil }.map(\.id) == ["keeper-nodes", "replicated-cluster-name", "replicated-flag"])
+        #expect(WeaveRules.all.filter { $0.severity == .warning }.map(\.id) == ["anti-affinity-nodes"])
     }
 
     @Test("the unchanged stack fixture passes every rule")
@@ -632,14 +636,14 @@ struct StackRuleTests {
         let rig = try RuleRig(parameters: Self.loginParameter)
         try Self.plaintext(rig)
         let bad = try rig.render(R.environment(parameters: ["weaveLogin: \(Self.secret)"]))
-        #expect(R.headlines(bad, RuleID.plaintextSecrets) == [
+        #expect(R.headlines(bad, SecretPolicy.ruleID) == [
             "\(rig.patchAt("wandb.yaml", 11, 19)): error: spec.values.global.clickhouse.password of WeightsAndBiases/wandb is a plaintext secret (<redacted>) [plaintext-secrets]",
             "\(rig.patchAt("wandb.yaml", 9, 16)): error: spec.values.global.license of WeightsAndBiases/wandb is a plaintext secret (<redacted>) [plaintext-secrets]",
             "\(rig.at("environments/test.yaml", 5, 15)): error: ClickHouse user \"weave\" of ClickHouseInstallation/wandb has a plaintext password (weave/password: <redacted>) [plaintext-secrets]",
             "\(rig.patchAt("clickhouse.yaml", 19, 20)): error: spec.templates.podTemplates[name=clickhouse].spec.containers[name=clickhouse].env[name=AWS_SECRET_ACCESS_KEY].value of ClickHouseInstallation/wandb is a plaintext secret (<redacted>) [plaintext-secrets]",
             "\(rig.at("layers/pinned/resources/secret.yaml", 7, 10)): error: stringData.token of Secret/creds is a plaintext secret value (<redacted>) [plaintext-secrets]",
         ])
-        #expect(R.findings(bad, RuleID.plaintextSecrets).map(\.hint) == [
+        #expect(R.findings(bad, SecretPolicy.ruleID).map(\.hint) == [
             "reference a Secret instead: global.clickhouse.passwordSecret: {name: <Secret>, passwordKey: <key>}, with the Secret made by an ExternalSecret or a SealedSecret",
             "reference a Secret instead: global.licenseSecret: {name: <Secret>, key: <key>}, with the Secret made by an ExternalSecret or a SealedSecret",
             "reference a Secret: weave/password: {valueFrom: {secretKeyRef: {name: <Secret>, key: <key>}}}, or weave/password_sha256_hex from a Secret; make the Secret with a Secret made by an ExternalSecret (from your secret store) or a SealedSecret",
@@ -698,7 +702,7 @@ struct StackRuleTests {
         try Self.plaintext(rig)
         let allowed = try rig.render(R.environment("allowPlaintextSecrets: \"throwaway demo cluster, no secret store\"\n", parameters: ["weaveLogin: \(Self.secret)"]))
         #expect(allowed.diagnostics.isEmpty, "\(allowed.diagnostics.map(\.description))")
-        #expect(allowed.suppressedFindings == [RuleID.plaintextSecrets: 5])
+        #expect(allowed.suppressedFindings == [SecretPolicy.ruleID: 5])
         let info = R.metadata(allowed)
         #expect(info.contains("\n  weaveLogin: <redacted>\n"), "\(info)")
         #expect(info.contains("\nplaintext-secrets-allowed: \"throwaway demo cluster, no secret store\" (5 findings suppressed)\nresources: 9\n"), "\(info)")
@@ -755,7 +759,7 @@ struct StackRuleTests {
         #expect(unknown.diagnostics.map(\.headline) == [
             "\(rig.at(env, 4, 5)): error: unknown stack rule \"cache-below-volme\" in rules.disable",
         ])
-        #expect(unknown.diagnostics.first?.hint == "did you mean \"cache-below-volume\"? the rules are " + StackRules.ids.joined(separator: ", "))
+        #expect(unknown.diagnostics.first?.hint == "did you mean \"cache-below-volume\"? the rules are " + (WeaveRules.ids + [SecretPolicy.ruleID]).joined(separator: ", "))
         let secrets = try rig.render(R.environment("rules:\n  disable:\n    plaintext-secrets: \"demo\"\n"))
         #expect(secrets.diagnostics.map(\.headline) == [
             "\(rig.at(env, 4, 5)): error: the secret policy is not disabled in rules.disable",
@@ -779,23 +783,25 @@ struct StackRuleTests {
         #expect(outcome.environment.disabledRules.isEmpty)
         #expect(outcome.environment.plaintextSecretsAllowed == nil)
         #expect(outcome.suppressedFindings.isEmpty)
-        #expect(outcome.environment.nodes != nil, "\(name) declares its node count")
-        let all = StackRules.check(outcome.resources, environment: outcome.environment)
+        #expect(outcome.environment.settings(WeaveSettings.self)?.nodes != nil, "\(name) declares its node count")
+        let all = Rule.check(project.rules, on: outcome.resources, environment: outcome.environment)
         #expect(all.diagnostics.isEmpty && all.suppressed.isEmpty)
     }
 
     @Test("prod-openshift-minio declares its UID range, and its openshiftUid is inside it")
     func bundledOpenShift() throws {
         let outcome = Renderer(project: try Bundled.project()).render(named: "prod-openshift-minio")
-        let openShift = try #require(outcome.environment.openShift)
+        let openShift = try #require(outcome.environment.settings(WeaveSettings.self)?.openShift)
         #expect(openShift.uidRange == "1000680000/10000")
         let uid = try #require(outcome.environment.parameterValues["openshiftUid"]?.scalar?.intValue)
         #expect(openShift.contains(uid))
-        #expect(outcome.environment.nodes?.value == 3)
+        #expect(outcome.environment.settings(WeaveSettings.self)?.nodes?.value == 3)
         // The rule does look: a range that misses the UID fails every security context.
         var elsewhere = outcome.environment
-        elsewhere.openShift?.uidStart = 1_000_690_000
-        let moved = StackRules.check(outcome.resources, environment: elsewhere)
+        var settings = try #require(elsewhere.settings(WeaveSettings.self))
+        settings.openShift?.uidStart = 1_000_690_000
+        elsewhere.stackSettings[WeaveStack.name] = settings
+        let moved = Rule.check(WeaveRules.all, on: outcome.resources, environment: elsewhere)
         #expect(moved.diagnostics.count == 12)
         #expect(moved.diagnostics.allSatisfy { $0.rule == RuleID.openshiftUIDRange })
     }

@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 
 /// Locations of the repository and of `../shared` beside it.
 enum Paths {
@@ -32,4 +36,9 @@ func diagnostic(_ body: () throws -> Void) -> Diagnostic? {
     } catch {
         return Diagnostic.error(at: nil, "unexpected error \(error)")
     }
+}
+
+extension StackCatalog {
+    /// The Weave stack, as the CLI is built with it.
+    static let weave = StackCatalog([WeaveStack()])
 }

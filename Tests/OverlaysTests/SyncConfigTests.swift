@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// Golden output of `SyncConfig` for small inputs: environments dev and prod of
@@ -195,8 +199,8 @@ struct SyncConfigTests {
     }
 
     @Test("the stream parses back to the documents, and the same input gives the same bytes",
-          arguments: SyncConfig.Tool.allCases, SyncConfig.Layout.allCases)
-    func roundTrip(_ tool: SyncConfig.Tool, _ layout: SyncConfig.Layout) throws {
+          arguments: SyncTarget.allCases, RenderedLayout.allCases)
+    func roundTrip(_ tool: SyncTarget, _ layout: RenderedLayout) throws {
         let config = SyncConfig(tool: tool, layout: layout, environments: ["b", "a", "c"], repoURL: G.url)
         let text = try config.yaml()
         #expect(try parseStream(text) == (try config.documents()))
@@ -349,8 +353,8 @@ struct SyncConfigTests {
         let scratch = try Scratch(prefix: "gitops-weave-sync")
         let dir = scratch.url
         var documents = 0
-        for tool in SyncConfig.Tool.allCases {
-            for layout in SyncConfig.Layout.allCases {
+        for tool in SyncTarget.allCases {
+            for layout in RenderedLayout.allCases {
                 let config = SyncConfig(tool: tool, layout: layout, environments: names, repoURL: "https://github.com/acme/weave-deploy.git")
                 documents += try config.documents().count
                 try config.yaml().write(to: dir.appendingPathComponent("\(tool.rawValue)-\(layout.rawValue).yaml"), atomically: true, encoding: .utf8)

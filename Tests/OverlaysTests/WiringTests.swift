@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 /// The stack's derived wiring, through the renderer on the `Fixtures/sources/stack` source:
@@ -17,11 +21,11 @@ struct WiringTests {
     /// An environment of the (unchanged) stack, given inline.
     static func inline(_ layers: [String]) throws -> Environment {
         let text = "layers: [\(layers.joined(separator: ", "))]\nparameters: {bucket: b, wandbHost: h}\n"
-        return try Environment(name: "inline", file: "inline.yaml", documents: try YAMLParser().parseStream(text, file: "inline.yaml"))
+        return try Environment(name: "inline", file: "inline.yaml", documents: try YAMLParser().parseStream(text, file: "inline.yaml"), stacks: [WeaveStack()], catalog: .weave)
     }
 
     static func renderStack(_ layers: [String]) throws -> Renderer.Outcome {
-        let renderer = Renderer(project: try Project.load(from: FileSystemSource(root: WeaveSource.stack.path)))
+        let renderer = Renderer(project: try Project.load(from: FileSystemSource(root: WeaveSource.stack.path), stacks: .weave))
         let outcome = renderer.render(try inline(layers))
         try #require(!outcome.failed, "\(outcome.diagnostics.map(\.description))")
         return outcome
@@ -84,7 +88,7 @@ struct WiringTests {
         C.expect(chi, "spec.configuration.zookeeper.nodes", "[{host: \(Self.host(0)), port: 2181}]")
         // Derived values point at the replica count they come from.
         let node = try #require(C.value(chi, "spec.configuration.zookeeper.nodes.0.host"))
-        #expect(node.location == Overlays.SourceLocation(file: WeaveSource.stack.path + "/base/c-keeper.yaml", line: 11, column: 24))
+        #expect(node.location == YAMLModel.SourceLocation(file: WeaveSource.stack.path + "/base/c-keeper.yaml", line: 11, column: 24))
     }
 
     @Test("three Keeper replicas give three nodes, in replica order")
@@ -150,8 +154,8 @@ struct WiringTests {
 
         // In the rendered files: the two installations and the metadata (its layers) differ.
         let provenance = RenderedEnvironment.Provenance(sourceRevision: "x", sourceDirty: false)
-        let filesOne = RenderedEnvironment(one, target: .argocd, provenance: provenance).files
-        let filesThree = RenderedEnvironment(three, target: .argocd, provenance: provenance).files
+        let filesOne = RenderedEnvironment(one, target: .argocd, stacks: [WeaveStack()], provenance: provenance).files
+        let filesThree = RenderedEnvironment(three, target: .argocd, stacks: [WeaveStack()], provenance: provenance).files
         #expect(filesOne.map(\.path) == filesThree.map(\.path))
         #expect(zip(filesOne, filesThree).filter { $0 != $1 }.map(\.0.path) == [Self.chkFile, Self.chiFile, "render-info.txt"])
         let chi = try #require(filesThree.first { $0.path == Self.chiFile }).contents
@@ -298,8 +302,8 @@ struct WiringTests {
         C.expect(w, "spec.values.weave-trace.replicaCount", "1")
         // Derived values point at the ClickHouseInstallation.
         let chi = WeaveSource.stack.path + "/base/b-clickhouse.yaml"
-        #expect(C.value(w, "spec.values.global.clickhouse.host")?.location == Overlays.SourceLocation(file: chi, line: 9, column: 13))
-        #expect(C.value(w, "spec.values.global.clickhouse.replicated")?.location == Overlays.SourceLocation(file: chi, line: 12, column: 24))
+        #expect(C.value(w, "spec.values.global.clickhouse.host")?.location == YAMLModel.SourceLocation(file: chi, line: 9, column: 13))
+        #expect(C.value(w, "spec.values.global.clickhouse.replicated")?.location == YAMLModel.SourceLocation(file: chi, line: 12, column: 24))
     }
 
     @Test("W&B values with three ClickHouse replicas: replicated true and the cluster name")
@@ -318,8 +322,8 @@ struct WiringTests {
     @Test("the derived env values are written as strings")
     func wandbStringsInOutput() throws {
         let provenance = RenderedEnvironment.Provenance(sourceRevision: "x", sourceDirty: false)
-        let single = RenderedEnvironment(try Self.renderStack(["extras"]), target: .argocd, provenance: provenance)
-        let replicated = RenderedEnvironment(try Self.renderStack(["extras", "ha"]), target: .argocd, provenance: provenance)
+        let single = RenderedEnvironment(try Self.renderStack(["extras"]), target: .argocd, stacks: [WeaveStack()], provenance: provenance)
+        let replicated = RenderedEnvironment(try Self.renderStack(["extras", "ha"]), target: .argocd, stacks: [WeaveStack()], provenance: provenance)
         let file = "weightsandbiases.apps.wandb.com_wandb_wandb.yaml"
         let a = try #require(single.files.first { $0.path == file }).contents
         let b = try #require(replicated.files.first { $0.path == file }).contents

@@ -1,12 +1,16 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 // Tests of YAMLEmitter: exact Kubernetes-style text, quoting, literal blocks, and the
 // round-trip property over thousands of generated trees (also through PyYAML, a YAML 1.1
 // reader, when it is installed).
 
-private let here = Overlays.SourceLocation.generated("test")
+private let here = YAMLModel.SourceLocation.generated("test")
 
 private func str(_ s: String) -> Node { .scalar(.string(s), at: here) }
 private func int(_ i: Int) -> Node { .scalar(.int(i), at: here) }

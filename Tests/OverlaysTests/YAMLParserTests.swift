@@ -1,5 +1,9 @@
 import Foundation
+import YAMLModel
+import MergeEngine
 import Overlays
+import WeaveStack
+import LocalFiles
 import Testing
 
 // Tests of YAMLParser: positions, the YAML 1.2 core schema, anchors and merge keys,
@@ -59,7 +63,7 @@ struct YAMLParserPositionTests {
 
     @Test func keysAndValuesCarryLineAndColumn() throws {
         let root = try parse(Self.document, file: "pod.yaml")
-        #expect(root.location == Overlays.SourceLocation(file: "pod.yaml", line: 1, column: 1))
+        #expect(root.location == YAMLModel.SourceLocation(file: "pod.yaml", line: 1, column: 1))
         #expect(keyAt(root, "apiVersion") == "1:1")
         #expect(at(root["apiVersion"]) == "1:13")
         #expect(keyAt(root, "kind") == "2:1")
@@ -271,7 +275,7 @@ struct YAMLParserScalarTests {
     @Test func invalidTaggedValueIsAnErrorWithItsPosition() throws {
         let d = parseError("a: 1\nb: !!int abc\n")
         #expect(d?.headline == "test.yaml:2:4: error: \"abc\" is not a valid !!int")
-        #expect(d?.location == Overlays.SourceLocation(file: "test.yaml", line: 2, column: 4))
+        #expect(d?.location == YAMLModel.SourceLocation(file: "test.yaml", line: 2, column: 4))
         #expect(parseError("x: !!bool yes\n")?.headline == "test.yaml:1:4: error: \"yes\" is not a valid !!bool")
         #expect(parseError("x: !!float 1.2.3\n")?.headline == "test.yaml:1:4: error: \"1.2.3\" is not a valid !!float")
         #expect(parseError("x: !!null 0\n")?.headline == "test.yaml:1:4: error: \"0\" is not a valid !!null")
@@ -463,7 +467,7 @@ struct YAMLParserErrorTests {
     @Test func duplicateKeyNamesBothPositions() throws {
         let d = parseError("x: 1\ny: 2\nx: 3\n", file: "base.yaml")
         #expect(d?.headline == "base.yaml:3:1: error: duplicate key \"x\"; first defined at base.yaml:1:1")
-        #expect(d?.location == Overlays.SourceLocation(file: "base.yaml", line: 3, column: 1))
+        #expect(d?.location == YAMLModel.SourceLocation(file: "base.yaml", line: 3, column: 1))
         #expect(d?.hint != nil)
     }
 
@@ -548,7 +552,7 @@ struct YAMLParserErrorTests {
         let d = parseError("a:\n  b: 1\n c: 2\n")
         #expect(d?.headline == "test.yaml:3:2: error: invalid YAML: did not find expected key while parsing a block mapping (which started at line 1, column 1)")
         #expect(parseError("a: b: c\n")?.headline == "test.yaml:1:5: error: invalid YAML: mapping values are not allowed in this context")
-        #expect(parseError("- a\nb: 1\n")?.location == Overlays.SourceLocation(file: "test.yaml", line: 2, column: 1))
+        #expect(parseError("- a\nb: 1\n")?.location == YAMLModel.SourceLocation(file: "test.yaml", line: 2, column: 1))
         #expect(parseError("a: [1, 2\n")?.location?.line == 2)
         // A tab used as indentation.
         #expect(parseError("a:\n\tb: 1\n")?.location?.line == 2)
@@ -559,9 +563,9 @@ struct YAMLParserErrorTests {
         let d = parseError("a: 1\nb: x\u{1}y\n")
         #expect(d?.headline == "test.yaml:2:5: error: invalid YAML: control characters are not allowed (found U+0001)")
         // Columns count characters, as libyaml's marks do.
-        #expect(parseError("é: ü\u{7F}\n")?.location == Overlays.SourceLocation(file: "test.yaml", line: 1, column: 5))
-        #expect(parseError("a: 1\r\nb: 2\r\nc: \u{80}\n")?.location == Overlays.SourceLocation(file: "test.yaml", line: 3, column: 4))
+        #expect(parseError("é: ü\u{7F}\n")?.location == YAMLModel.SourceLocation(file: "test.yaml", line: 1, column: 5))
+        #expect(parseError("a: 1\r\nb: 2\r\nc: \u{80}\n")?.location == YAMLModel.SourceLocation(file: "test.yaml", line: 3, column: 4))
         // NEL ends a line for libyaml.
-        #expect(parseError("a: \"x\u{85}y\u{9F}\"\n")?.location == Overlays.SourceLocation(file: "test.yaml", line: 2, column: 2))
+        #expect(parseError("a: \"x\u{85}y\u{9F}\"\n")?.location == YAMLModel.SourceLocation(file: "test.yaml", line: 2, column: 2))
     }
 }

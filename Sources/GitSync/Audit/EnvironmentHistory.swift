@@ -1,5 +1,7 @@
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// The commits of a rendered branch that changed one environment, newest first.
 ///
@@ -20,11 +22,11 @@ public struct EnvironmentHistory {
         public var environment: String
         public var resource: ResourceSelector?
         /// Needs `resource`.
-        public var field: FieldPathQuery?
+        public var field: FieldPath?
         /// At most this many entries.
         public var limit: Int?
 
-        public init(environment: String, resource: ResourceSelector? = nil, field: FieldPathQuery? = nil, limit: Int? = nil) {
+        public init(environment: String, resource: ResourceSelector? = nil, field: FieldPath? = nil, limit: Int? = nil) {
             self.environment = environment
             self.resource = resource
             self.field = field
@@ -152,7 +154,7 @@ public struct EnvironmentHistory {
             if a != nil || b != nil { result.fieldSeen = true }
             guard a != b else { continue }
             let kind = changes[i].id?.kind ?? RenderedFileName(file)?.kind ?? ""
-            fields.append(FieldChange(file: file, id: changes[i].id, path: path.text,
+            fields.append(FieldChange(file: file, id: changes[i].id, path: path.description,
                                       before: FieldValue.display(a, path: path, kind: kind),
                                       after: FieldValue.display(b, path: path, kind: kind)))
         }

@@ -1,39 +1,7 @@
 import Foundation
 import Overlays
-
-/// Which values are never printed, and how the rest are.
-///
-/// A value is shown as `<redacted>` when its resource is a `Secret`, or when its key, or
-/// any key on the path to it, looks like it names a secret value: it contains `password`,
-/// `passwd`, `secret`, `token`, `apikey`, `credential`, `privatekey` or `accesskey`
-/// (case-insensitive, ignoring `-`, `_` and `.`), unless it ends in `Ref` or `Name`
-/// (`secretKeyRef`, `secretName`: references, not values). Inside a printed map only the
-/// sensitive entries are redacted. The comparison itself always uses the real values, so a
-/// redacted change is still reported, just not shown.
-public enum Redaction {
-    public static let marker = "<redacted>"
-
-    static let sensitiveWords = ["password", "passwd", "secret", "token", "apikey", "credential", "privatekey", "accesskey"]
-
-    public static func isSensitive(key: String) -> Bool {
-        let folded = key.lowercased().filter { $0 != "-" && $0 != "_" && $0 != "." }
-        guard sensitiveWords.contains(where: folded.contains) else { return false }
-        return !(folded.hasSuffix("ref") || folded.hasSuffix("refs") || folded.hasSuffix("name"))
-    }
-
-    /// Kinds whose every value is redacted.
-    public static func redactsEverything(kind: String) -> Bool {
-        kind.lowercased() == "secret"
-    }
-
-    /// Whether a path leads through a sensitive key.
-    public static func isSensitive(path: FieldPathQuery) -> Bool {
-        path.steps.contains { step in
-            if case .key(let k) = step { return isSensitive(key: k) }
-            return false
-        }
-    }
-}
+import MergeEngine
+import YAMLModel
 
 /// Prints YAML values on one line: scalars as YAML writes them (`3`, `"5"`, `true`, `null`),
 /// lists and maps compactly in flow style (`[a, b]`, `{cpu: "1", memory: 8Gi}`).
@@ -47,7 +15,7 @@ public enum CompactYAML {
             return "[" + items.map { inner($0) }.joined(separator: ", ") + "]"
         case .mapping(let m):
             return "{" + m.pairs.map { key, value in
-                flowKey(key) + ": " + (Redaction.isSensitive(key: key) ? Redaction.marker : inner(value))
+                flowKey(key) + ": " + (Redaction.hides(key, of: m) ? Redaction.marker : inner(value))
             }.joined(separator: ", ") + "}"
         }
     }
@@ -82,17 +50,17 @@ public enum CompactYAML {
 public enum FieldValue {
     /// The value at `path` in a rendered file's YAML; nil when the file or the path is absent.
     /// Unreadable YAML throws.
-    public static func resolve(_ path: FieldPathQuery, inFile text: String?, named file: String) throws -> Node? {
+    public static func resolve(_ path: FieldPath, inFile text: String?, named file: String) throws -> Node? {
         guard let text else { return nil }
         let document = try YAMLParser().parseDocument(text, file: file)
         if case .success(let node) = path.resolve(in: document) { return node }
         return nil
     }
 
-    /// How a value is shown: `(absent)`, `<redacted>`, or compact YAML.
-    public static func display(_ node: Node?, path: FieldPathQuery, kind: String) -> String? {
+    /// How a value is shown: `(absent)`, `<redacted>` (by the one `Redaction` policy), or compact YAML.
+    public static func display(_ node: Node?, path: FieldPath, kind: String) -> String? {
         guard let node else { return nil }
-        let redact = Redaction.redactsEverything(kind: kind) || Redaction.isSensitive(path: path)
+        let redact = Redaction.isSensitive(path: path, kind: kind)
         return CompactYAML.format(node, redacting: redact)
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// An environment whose committed files are not what a fresh render produces.
 public struct StaleEnvironment: Sendable, Equatable {

@@ -1,17 +1,19 @@
 import CGit2
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// Where publish keeps rendered environments, read back: one folder per environment on a
 /// branch (directory layout), or one branch `env/<name>` per environment (branch layout).
 public struct RenderedBranch {
     public let repository: Repository
-    public let layout: Publisher.Layout
+    public let layout: RenderedLayout
     /// The branch of the directory layout: a name (`rendered`, read as `refs/heads/rendered`)
     /// or a full reference (`refs/remotes/origin/rendered`).
     public let branch: String
 
-    public init(repository: Repository, layout: Publisher.Layout, branch: String) {
+    public init(repository: Repository, layout: RenderedLayout, branch: String) {
         self.repository = repository
         self.layout = layout
         self.branch = branch

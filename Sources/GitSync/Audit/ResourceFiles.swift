@@ -1,4 +1,6 @@
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// What a rendered file's name says about its resource. Rendered files are named
 /// `<kind>[.<group>]_<namespace>_<name>.yaml` (cluster-scoped resources leave out the

@@ -1,5 +1,8 @@
 import Foundation
+import LocalFiles
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// Environments that do not render; each diagnostic says where and why.
 public struct RenderFailure: Error, CustomStringConvertible {
@@ -15,9 +18,13 @@ public struct RevisionComparison {
     /// Called with HEAD's project and rendered environments (only when every environment
     /// renders), so a caller can check them without rendering HEAD again.
     public var inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)?
+    /// The stacks the projects at both revisions may name.
+    public var stacks: StackCatalog
 
-    public init(source: String, base: String?, head: String?, inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) {
+    public init(source: String, base: String?, head: String?, stacks: StackCatalog,
+                inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) {
         self.source = source
+        self.stacks = stacks
         self.base = base
         self.head = head
         self.inspectHead = inspectHead
@@ -29,6 +36,8 @@ public struct RevisionComparison {
                                    hint: "run diff inside the source repository")
         }
         let subdirectory = Self.relative(source, to: workTree)
+        // `repo` stays on this thread: both revisions' render workers read through handles
+        // of their own, borrowed from `repo.readers` (see GitTreeSource).
         let baseRevision = try base ?? defaultBase(repo)
         let before = try render(GitTreeSource(repository: repo, revision: baseRevision, subdirectory: subdirectory)).resources
         let afterSource: any SourceTree = try head.map { try GitTreeSource(repository: repo, revision: $0, subdirectory: subdirectory) }
@@ -51,7 +60,7 @@ public struct RevisionComparison {
 
     /// Every environment rendered; any render error stops the comparison.
     func render(_ tree: any SourceTree) throws -> (project: Project, environments: [RenderedEnvironment], resources: [String: [Resource]]) {
-        let project = try Project.load(from: tree)
+        let project = try Project.load(from: tree, stacks: stacks)
         let names = try project.environmentNames()
         // Laid out as in the rendered tree (order, sync waves), so the diff shows what is
         // committed; validation is the caller's, through `inspectHead`.

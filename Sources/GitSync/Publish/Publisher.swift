@@ -1,5 +1,7 @@
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
 
 /// Commits rendered environments to git, straight into the object database: no work tree,
 /// no index, and the user's checkout untouched.
@@ -14,7 +16,6 @@ import Overlays
 /// move by compare-and-swap: a concurrent writer is never overwritten; the work is redone on
 /// the new tip instead.
 public final class Publisher {
-    public enum Layout: String, Sendable, CaseIterable { case directory, branch }
 
     /// Where the rendered source came from, for trailers and notes.
     public struct Source: Sendable {
@@ -33,7 +34,7 @@ public final class Publisher {
 
     public struct Options: Sendable {
         public var branch = "rendered"
-        public var layout = Layout.directory
+        public var layout = RenderedLayout.directory
         public var author: Signature
         public var source: Source
         /// Every environment of the source: environment folders (or branches) not in it are
@@ -82,8 +83,9 @@ public final class Publisher {
 
     public func publish(_ environments: [RenderedEnvironment], options: Options) throws -> Result {
         try refuseCheckedOutTargets(options)
-        // Hashing touches no repository state, so it runs on every core.
-        let prepared = environments.concurrentMap { prepare($0) }
+        // Hashing touches no repository, so it runs on every core; `prepare` is static so
+        // the workers cannot reach `repository`, which belongs to this thread.
+        let prepared = environments.concurrentMap { Self.prepare($0) }
         // Many new objects (a first publish, a change to every environment) go through an
         // in-memory store and land as one pack; a few are written loose, as git does, so
         // that everyday publishes do not pile up small packs.
@@ -121,13 +123,13 @@ public final class Publisher {
 
     /// Hashes an environment's files and tree in memory. An unchanged environment costs
     /// no I/O at all: its tree id equals the one on the branch.
-    func prepare(_ environment: RenderedEnvironment) -> PreparedEnvironment {
+    static func prepare(_ environment: RenderedEnvironment) -> PreparedEnvironment {
         var files: [String: ObjectID] = [:]
         var contents: [ObjectID: Data] = [:]
         var entries: [TreeEntry] = []
         for file in environment.files {
             let data = Data(file.contents.utf8)
-            let id = repository.hashBlob(data)
+            let id = Repository.blobID(data)
             files[file.path] = id
             contents[id] = data
             entries.append(TreeEntry(name: file.path, id: id, kind: .blob))
@@ -135,7 +137,7 @@ public final class Publisher {
         var names: [String: String] = [:]
         for r in environment.resources { names[RenderedEnvironment.fileName(for: r.id)] = r.id.description }
         let treeBytes = Repository.treeBytes(entries)
-        return PreparedEnvironment(name: environment.name, tree: repository.hashTree(bytes: treeBytes), entries: entries,
+        return PreparedEnvironment(name: environment.name, tree: Repository.treeID(bytes: treeBytes), entries: entries,
                                    files: files, contents: contents, treeBytes: treeBytes, resourceNames: names)
     }
 

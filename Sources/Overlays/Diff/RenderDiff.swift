@@ -1,4 +1,6 @@
 import Foundation
+import MergeEngine
+import YAMLModel
 
 /// What changed between two renders of the same source, per environment and per resource.
 ///
@@ -54,15 +56,15 @@ public struct RenderDiff: Sendable {
             let file = RenderedEnvironment.fileName(for: r.id)
             if let o = before[r.id] {
                 if o.node == r.node { continue }
-                let redactedNew = SecretRedactor.redact(r)
-                let redactedOld = alignKeys(SecretRedactor.redact(o), to: redactedNew)
+                let redactedNew = Redaction.redacted(r)
+                let redactedOld = alignKeys(Redaction.redacted(o), to: redactedNew)
                 out.append(ResourceChange(id: r.id, change: .changed, diff: lines(redactedOld, redactedNew), file: file))
             } else {
-                out.append(ResourceChange(id: r.id, change: .added, diff: lines(nil, SecretRedactor.redact(r)), file: file))
+                out.append(ResourceChange(id: r.id, change: .added, diff: lines(nil, Redaction.redacted(r)), file: file))
             }
         }
         for r in old where !seen.contains(r.id) {
-            out.append(ResourceChange(id: r.id, change: .removed, diff: lines(SecretRedactor.redact(r), nil),
+            out.append(ResourceChange(id: r.id, change: .removed, diff: lines(Redaction.redacted(r), nil),
                                       file: RenderedEnvironment.fileName(for: r.id)))
         }
         return out

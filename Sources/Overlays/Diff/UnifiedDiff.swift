@@ -1,3 +1,6 @@
+import MergeEngine
+import YAMLModel
+
 /// A line diff with context, in the unified format, computed with the standard library's
 /// `CollectionDifference`.
 public struct UnifiedDiff: Sendable {

@@ -1,5 +1,7 @@
 import Foundation
 import OrderedCollections
+import MergeEngine
+import YAMLModel
 
 /// Why one field of a rendered resource has its value: the value, the chain of positions
 /// that set it (newest first), and, for a mapping or list, where each direct child was set.
@@ -108,7 +110,7 @@ public struct Explanation: Sendable {
 
     public var environment: String
     public var resource: ResourceID
-    public var path: FieldPathQuery
+    public var path: FieldPath
     public var value: Node
     public var chain: [Step]
     /// Direct children of a mapping or list value; empty for a scalar.
@@ -118,7 +120,7 @@ public struct Explanation: Sendable {
 
     /// Explains `path` of the resource `selector` picks in an environment's outcome.
     /// Throws a diagnostic, listing what is there, when the resource or a path step is missing.
-    public init(_ outcome: Renderer.Outcome, resource selector: ResourceSelector, path: FieldPathQuery, layout: SourceLayout) throws {
+    public init(_ outcome: Renderer.Outcome, resource selector: ResourceSelector, path: FieldPath, layout: SourceLayout) throws {
         let resource = try Self.find(selector, in: outcome)
         let node: Node
         switch path.resolve(in: resource.node) {
@@ -146,7 +148,7 @@ public struct Explanation: Sendable {
         if ofKind.isEmpty {
             let kinds = OrderedSet(outcome.resources.map(\.id.kind))
             var hint = "kinds in \(env): " + kinds.joined(separator: ", ")
-            if let close = ParameterSubstitution.closest(to: selector.kind, in: Array(kinds)) { hint = "did you mean \(close)? " + hint }
+            if let close = Suggestion.closest(to: selector.kind, in: Array(kinds)) { hint = "did you mean \(close)? " + hint }
             throw Diagnostic.error(at: nil, "\(env) has no resource of kind \(selector.kind)", hint: hint)
         }
         let what = selector.namespace.map { "\(ofKind[0].id.kind) \(selector.name) in namespace \($0)" } ?? "\(ofKind[0].id.kind) named \(selector.name)"
@@ -161,17 +163,17 @@ public struct Explanation: Sendable {
     }
 
     /// Says which step of a path matched nothing, and what there is at that point.
-    static func missDiagnostic(_ miss: FieldPathQuery.Miss, path: FieldPathQuery, resource: ResourceID) -> Diagnostic {
+    static func missDiagnostic(_ miss: FieldPath.Miss, path: FieldPath, resource: ResourceID) -> Diagnostic {
         let step = path.steps[miss.depth]
         let parent = miss.depth == 0 ? "the resource" : path.prefix(miss.depth)
         let here = miss.node
         let at = here.location.isGenerated ? nil : here.location
-        let stepText = FieldPathQuery.stepText(step)
+        let stepText: String = { if case .key(let k) = step { return k } else { return step.text } }()
         let headline = "\(resource): "
         switch (step, here.value) {
         case (.key(let k), .mapping(let m)):
             var hint = m.isEmpty ? "\(parent) is an empty mapping" : "keys of \(parent): " + m.keys.joined(separator: ", ")
-            if let close = ParameterSubstitution.closest(to: k, in: Array(m.keys)) { hint = "did you mean \"\(close)\"? " + hint }
+            if let close = Suggestion.closest(to: k, in: Array(m.keys)) { hint = "did you mean \"\(close)\"? " + hint }
             return .error(at: at, headline + "\(parent) has no key \"\(k)\"", hint: hint)
         case (.index(let i), .sequence(let items)):
             return .error(at: at, headline + "\(parent) has \(items.count) element\(items.count == 1 ? "" : "s"), so there is no [\(i)]",
@@ -212,19 +214,14 @@ public struct Explanation: Sendable {
         case parameter(String, template: Node)
         case interpolated(String, value: Node)
         case derived(String, from: Node)
-        case other(String, Node)
 
         init?(_ overridden: Overridden?) {
             guard let o = overridden else { return nil }
-            guard let reason = o.reason else { self = .plain(o.node); return }
-            if reason.hasPrefix(Overridden.interpolationPrefix) {
-                self = .interpolated(String(reason.dropFirst(Overridden.interpolationPrefix.count)), value: o.node)
-            } else if reason.hasPrefix(Overridden.parameterPrefix) {
-                self = .parameter(String(reason.dropFirst(Overridden.parameterPrefix.count)), template: o.node)
-            } else if reason.hasPrefix(Overridden.derivationPrefix) {
-                self = .derived(reason, from: o.node)
-            } else {
-                self = .other(reason, o.node)
+            switch o.reason {
+            case nil: self = .plain(o.node)
+            case .interpolatedParameter(let name)?: self = .interpolated(name, value: o.node)
+            case .parameter(let name)?: self = .parameter(name, template: o.node)
+            case let reason?: self = .derived(reason.description, from: o.node)
             }
         }
     }
@@ -246,11 +243,8 @@ public struct Explanation: Sendable {
         case .plain(let earlier):
             steps.append(Step(role: role, position: here, value: node, depth: depth))
             walk(earlier, role: .overrode, depth: depth, layout: layout, into: &steps)
-        case .other(let reason, let earlier):
-            steps.append(Step(role: role, position: here, value: node, reason: reason, depth: depth))
-            walk(earlier, role: .overrode, depth: depth, layout: layout, into: &steps)
         case .parameter(let name, let template):
-            steps.append(Step(role: .parameter, position: here, value: node, reason: Overridden.parameterPrefix + name, parameter: name,
+            steps.append(Step(role: .parameter, position: here, value: node, reason: Overridden.Reason.parameter(name).description, parameter: name,
                               template: layout.position(template.location), templateValue: template.strippedOfHistory,
                               replaced: role == .overrode, depth: depth))
             // When the template was a patch's value, what it replaced continues the chain.
@@ -260,10 +254,9 @@ public struct Explanation: Sendable {
         case .interpolated:
             steps.append(Step(role: role, position: here, value: node, depth: depth))
             var link = node.overrode
-            while let l = link, let reason = l.reason, reason.hasPrefix(Overridden.interpolationPrefix) {
-                let name = String(reason.dropFirst(Overridden.interpolationPrefix.count))
+            while let l = link, case .interpolatedParameter(let name)? = l.reason {
                 steps.append(Step(role: .parameter, position: layout.position(l.node.location), value: l.node.strippedOfHistory,
-                                  reason: reason, parameter: name, depth: depth + 1))
+                                  reason: l.reason?.description, parameter: name, depth: depth + 1))
                 link = l.node.overrode
             }
             if let earlier = link {
@@ -319,7 +312,7 @@ public struct Explanation: Sendable {
 
     /// The explanation as people read it.
     public var text: String {
-        var out = "\(resource) \(path.text) in \(environment):\n\n"
+        var out = "\(resource) \(path.description) in \(environment):\n\n"
         out += Self.indented(YAMLEmitter().emit(value), by: 2)
         out += "\n"
         for (i, step) in chain.enumerated() {
@@ -417,7 +410,7 @@ public struct Explanation: Sendable {
         var o: [String: Any] = [
             "environment": environment,
             "resource": id,
-            "path": path.text,
+            "path": path.description,
             "value": YAMLEmitter().emit(value),
             "chain": chain.map(Self.json),
         ]
@@ -469,16 +462,5 @@ extension Substring {
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         return s
-    }
-}
-
-extension FieldPathQuery {
-    /// One step as written in a path: `key`, `[3]`, `[name=x]`.
-    fileprivate static func stepText(_ step: Step) -> String {
-        switch step {
-        case .key(let k): return k
-        case .index(let i): return "[\(i)]"
-        case .element(let k, let v): return "[\(k)=\(v)]"
-        }
     }
 }

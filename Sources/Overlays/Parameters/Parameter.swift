@@ -1,4 +1,6 @@
 import OrderedCollections
+import MergeEngine
+import YAMLModel
 
 /// A parameter of a project, declared once with a type and an optional default.
 public struct Parameter: Sendable {

@@ -1,4 +1,6 @@
 import OrderedCollections
+import MergeEngine
+import YAMLModel
 
 /// Replaces `${name}` placeholders in base and layer documents with an environment's values.
 ///
@@ -132,7 +134,7 @@ public struct ParameterSubstitution {
             guard let value = resolve(name, at: node.location) else { return node }
             // The value was set in the environment (or the project's default); the template
             // position is what it replaced.
-            return value.replacing(node, reason: Overridden.parameterPrefix + name)
+            return value.replacing(node, reason: .parameter(name))
         }
         var out = ""
         var interpolated: [(name: String, value: Node)] = []
@@ -158,7 +160,7 @@ public struct ParameterSubstitution {
         for (name, value) in interpolated.reversed() {
             var contributed = value
             contributed.overrode = link
-            link = Overridden(contributed, reason: Overridden.interpolationPrefix + name)
+            link = Overridden(contributed, reason: .interpolatedParameter(name))
         }
         result.overrode = link
         return result
@@ -167,7 +169,7 @@ public struct ParameterSubstitution {
     mutating func resolve(_ name: String, at location: SourceLocation) -> Node? {
         guard let declaration = declarations[name] else {
             var hint = "declare it under parameters: in gitops-weave.yaml"
-            if let close = Self.closest(to: name, in: Array(declarations.keys)) { hint = "did you mean \"\(close)\"? Or " + hint }
+            if let close = Suggestion.closest(to: name, in: Array(declarations.keys)) { hint = "did you mean \"\(close)\"? Or " + hint }
             diagnostics.append(.error(at: location, "undeclared parameter \"\(name)\"", hint: hint))
             return nil
         }
@@ -180,26 +182,6 @@ public struct ParameterSubstitution {
             return nil
         }
         return value
-    }
-
-    /// The declared name nearest to a misspelt one, when it is near enough to suggest.
-    static func closest(to name: String, in names: [String]) -> String? {
-        let scored = names.map { ($0, editDistance(Array(name.lowercased()), Array($0.lowercased()))) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, name.count / 3) else { return nil }
-        return best.0
-    }
-
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1]
-            for (j, y) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }
 

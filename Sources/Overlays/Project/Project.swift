@@ -1,12 +1,12 @@
+import MergeEngine
 import OrderedCollections
+import YAMLModel
 
 /// A source repository's project file, `gitops-weave.yaml`: where the base, layers and
-/// environments live, the output, the parameters, and extra merge knowledge.
+/// environments live, the output, the parameters, the stacks it uses, and extra merge
+/// knowledge.
 public struct Project: Sendable {
     public static let fileName = "gitops-weave.yaml"
-
-    /// Who syncs the rendered tree; Argo CD gets sync-wave annotations.
-    public enum Target: String, Sendable { case argocd, flux }
 
     public let source: any SourceTree
     public var file: String
@@ -14,14 +14,33 @@ public struct Project: Sendable {
     public var layersDirectory = "layers"
     public var environmentsDirectory = "environments"
     public var outputDirectory = "rendered"
-    public var target = Target.argocd
+    public var target = SyncTarget.argocd
     public var parameters = OrderedDictionary<String, Parameter>()
+    /// The stacks the project names in `stacks:`, in that order; none means the plain engine.
+    public var stacks: [any Stack] = []
+    /// Every stack the program knows, used or not: for hints about settings of stacks the
+    /// project does not use.
+    public var catalog = StackCatalog.none
     public var registry = SchemaRegistry()
-    /// Schemas the rendered resources are validated against: the CRDs under `crds:`.
+    /// Schemas the rendered resources are validated against: the CRDs under `crds:`, and
+    /// the built-in ones of the core kinds and of the project's stacks.
     public var validationSchemas = ValidationSchemas()
 
-    /// Reads the project file at the root of `source`.
-    public static func load(from source: any SourceTree) throws -> Project {
+    /// The rules every environment is checked against: the stacks' rules in order, then the
+    /// engine's secret policy.
+    public var rules: [Rule] { stacks.flatMap(\.rules) + [SecretPolicy.rule(stacks: stacks)] }
+
+    /// The stages run after the merge: each stack's, in the order of `stacks:`.
+    public var stages: [any RenderStage] { stacks.flatMap(\.stages) }
+
+    public init(source: any SourceTree, file: String) {
+        self.source = source
+        self.file = file
+    }
+
+    /// Reads the project file at the root of `source`; `catalog` holds the stacks its
+    /// `stacks:` may name.
+    public static func load(from source: any SourceTree, stacks catalog: StackCatalog) throws -> Project {
         let display = source.displayPath(fileName)
         guard let docs = try source.parseStream(fileName) else {
             throw Diagnostic.error(at: nil, "no \(fileName) in \(source.displayPath(".")): this is not a gitops-weave source",
@@ -31,9 +50,26 @@ public struct Project: Sendable {
         guard let map = root.mapping else {
             throw Diagnostic.error(at: root.location, "the project file must be a mapping, not \(root.kindWithArticle)")
         }
-        try ProjectFileReader.rejectUnknownKeys(map, allowed: ["base", "layers", "environments", "output", "parameters", "mergeKeys", "crds"],
+        try ProjectFileReader.rejectUnknownKeys(map, allowed: ["base", "layers", "environments", "output", "parameters", "stacks", "mergeKeys", "crds"],
                                                 in: "the project file")
         var project = Project(source: source, file: display)
+        project.catalog = catalog
+        for node in try ProjectFileReader.list(map["stacks"], field: "stacks") {
+            guard let name = node.stringValue, let stack = catalog.stack(named: name) else {
+                let known = catalog.names
+                var hint = known.isEmpty ? "this build knows no stacks" : "the stacks are " + known.joined(separator: ", ")
+                if let text = node.stringValue, let close = Suggestion.closest(to: text, in: known) { hint = "did you mean \"\(close)\"? " + hint }
+                throw Diagnostic.error(at: node.location, "unknown stack \(node.scalar?.display ?? node.kindWithArticle)", hint: hint)
+            }
+            if project.stacks.contains(where: { $0.name == name }) {
+                throw Diagnostic.error(at: node.location, "stack \"\(name)\" is listed twice")
+            }
+            project.stacks.append(stack)
+        }
+        project.registry = SchemaRegistry(adding: project.stacks.map(\.mergeTypes))
+        project.validationSchemas = ValidationSchemas(stackSchemas: project.stacks.reduce(into: [:]) { all, stack in
+            all.merge(stack.validationSchemas) { a, _ in a }
+        })
         let r = ProjectFileReader.self
         project.baseDirectory = try r.path(map["base"], default: "base", field: "base")
         project.layersDirectory = try r.path(map["layers"], default: "layers", field: "layers")
@@ -45,7 +81,7 @@ public struct Project: Sendable {
             try r.rejectUnknownKeys(o, allowed: ["directory", "target"], in: "output")
             project.outputDirectory = try r.path(o["directory"], default: "rendered", field: "output.directory")
             if let t = o["target"] {
-                guard let target = t.stringValue.flatMap(Target.init(rawValue:)) else {
+                guard let target = t.stringValue.flatMap(SyncTarget.init(rawValue:)) else {
                     throw Diagnostic.error(at: t.location, "unknown output target \(t.scalar?.display ?? t.kindName)",
                                            hint: "target is argocd (adds sync-wave annotations) or flux")
                 }
@@ -79,12 +115,14 @@ public struct Project: Sendable {
             guard let docs = parsed else {
                 throw Diagnostic.error(at: node.location, "no such CRD file: \(source.displayPath(path))")
             }
-            let schemas = try CRDSchemaReader.read(docs)
-            if schemas.isEmpty {
+            let crds = try CustomResourceDefinition.read(docs)
+            if crds.isEmpty {
                 throw Diagnostic.error(at: node.location, "\(source.displayPath(path)) holds no CustomResourceDefinition")
             }
-            for schema in schemas { project.registry.register(schema.type, groupKind: schema.groupKind) }
-            try project.validationSchemas.addCRDs(docs)
+            for crd in crds {
+                project.registry.register(crd.mergeType, groupKind: crd.groupKind)
+                project.validationSchemas.add(crd)
+            }
         }
         return project
     }
@@ -115,37 +153,29 @@ public struct Project: Sendable {
             if !known.isEmpty { hint += "; known: " + known.joined(separator: ", ") }
             throw Diagnostic.error(at: nil, "no environment named \"\(name)\"", hint: hint)
         }
-        return try Environment(name: name, file: source.displayPath(path), documents: docs)
+        return try Environment(name: name, file: source.displayPath(path), documents: docs, stacks: stacks, catalog: catalog)
     }
 
     public func layerPath(_ name: String) -> String { layersDirectory + "/" + name }
 }
 
-/// An environment: its ordered layers, its parameter values, and what the stack rules need
-/// to know about where it runs (platform, node count) and which of them it waives, with why.
+/// An environment: its ordered layers, its parameter values, the settings of the stacks
+/// the project uses (read by their stages and rules), and which rules it waives, with why.
 public struct Environment: Sendable {
     public struct LayerReference: Sendable {
         public var name: String
         public var location: SourceLocation
     }
 
-    /// `platform: {openshift: {uidRange: "1000680000/10000"}}`: the project's UID range, in
-    /// the format of its `openshift.io/sa.scc.uid-range` annotation (`start/size`).
-    public struct OpenShift: Sendable {
-        public var uidStart: Int
-        public var uidCount: Int
-        /// As written, and where.
-        public var uidRange: String
-        public var location: SourceLocation
-
-        public var uidEnd: Int { uidStart + uidCount - 1 }
-        public func contains(_ uid: Int) -> Bool { uid >= uidStart && uid - uidStart < uidCount }
-    }
-
     /// A written value and where it was written: `nodes: 3`, a rule's reason.
     public struct Declared<Value: Sendable>: Sendable {
         public var value: Value
         public var location: SourceLocation
+
+        public init(value: Value, location: SourceLocation) {
+            self.value = value
+            self.location = location
+        }
     }
 
     /// `rules: {disable: {<rule-id>: "<reason>"}}`: one rule waived, and why.
@@ -155,6 +185,9 @@ public struct Environment: Sendable {
         public var location: SourceLocation
     }
 
+    /// The keys the engine reads from every environment file.
+    public static let engineKeys = ["description", "layers", "parameters", "rules", "allowPlaintextSecrets"]
+
     public var name: String
     public var file: String
     public var description: String?
@@ -162,16 +195,23 @@ public struct Environment: Sendable {
     /// Values by parameter name, as written (with their positions).
     public var parameterValues = OrderedDictionary<String, Node>()
     public var location: SourceLocation
-    /// Set when the environment runs on OpenShift with a declared UID range.
-    public var openShift: OpenShift?
-    /// The number of schedulable nodes (`nodes: 3`), when declared.
-    public var nodes: Declared<Int>?
-    /// Stack rules this environment disables, each with its written reason.
+    /// What each of the project's stacks read from the file, by stack name.
+    public var stackSettings: [String: any StackSettings] = [:]
+    /// Rules this environment disables, each with its written reason.
     public var disabledRules: [DisabledRule] = []
     /// `allowPlaintextSecrets: "<reason>"`: plaintext secret values are allowed, and why.
     public var plaintextSecretsAllowed: Declared<String>?
 
-    public init(name: String, file: String, documents: [Node]) throws {
+    /// The settings a stack read, by their type.
+    public func settings<Settings: StackSettings>(_ type: Settings.Type) -> Settings? {
+        for value in stackSettings.values { if let s = value as? Settings { return s } }
+        return nil
+    }
+
+    /// Reads an environment file. `stacks` are the project's stacks, whose settings and
+    /// rules it may hold; `catalog` the stacks the program knows, for hints. With neither,
+    /// the file is read for the plain engine.
+    public init(name: String, file: String, documents: [Node], stacks: [any Stack] = [], catalog: StackCatalog = .none) throws {
         self.name = name
         self.file = file
         let root = documents.first { !$0.isNull } ?? Node.mapping(at: SourceLocation(file: file, line: 1, column: 1))
@@ -179,8 +219,14 @@ public struct Environment: Sendable {
         guard let map = root.mapping else {
             throw Diagnostic.error(at: root.location, "an environment file must be a mapping, not \(root.kindWithArticle)")
         }
-        try ProjectFileReader.rejectUnknownKeys(map, allowed: ["description", "layers", "parameters", "platform", "nodes", "rules", "allowPlaintextSecrets"],
-                                                in: "an environment file")
+        let allowed = Set(Self.engineKeys + stacks.flatMap(\.environmentKeys))
+        for (key, entry) in map.entries where !allowed.contains(key) {
+            if let owner = catalog.owner(ofEnvironmentKey: key) {
+                throw Diagnostic.error(at: entry.keyLocation, "\(key) is a setting of stack \"\(owner.name)\", which the project does not use",
+                                       hint: "add \(owner.name) to stacks: in the project file, or remove \(key)")
+            }
+        }
+        try ProjectFileReader.rejectUnknownKeys(map, allowed: allowed, in: "an environment file")
         description = map["description"]?.stringValue
         for node in try ProjectFileReader.list(map["layers"], field: "layers") {
             guard let layer = node.stringValue, !layer.isEmpty, !layer.contains("/"), layer != ".", layer != ".." else {
@@ -197,34 +243,15 @@ public struct Environment: Sendable {
             }
             for (key, entry) in p.entries { parameterValues[key] = entry.value }
         }
-        try readStackRuleSettings(map)
+        for stack in stacks {
+            stackSettings[stack.name] = try stack.readSettings(map)
+        }
+        try readRuleSettings(map, rules: stacks.flatMap(\.rules), catalog: catalog)
     }
 
-    /// `platform`, `nodes`, `rules` and `allowPlaintextSecrets`: what the stack rules read.
-    mutating func readStackRuleSettings(_ map: Mapping) throws {
-        if let platform = map["platform"], !platform.isNull {
-            guard let p = platform.mapping else {
-                throw Diagnostic.error(at: platform.location, "platform must be a mapping, not \(platform.kindWithArticle)",
-                                       hint: "write platform: {openshift: {uidRange: \"1000680000/10000\"}}")
-            }
-            try ProjectFileReader.rejectUnknownKeys(p, allowed: ["openshift"], in: "platform")
-            if let os = p["openshift"], !os.isNull {
-                guard let o = os.mapping else {
-                    throw Diagnostic.error(at: os.location, "platform.openshift must be a mapping, not \(os.kindWithArticle)",
-                                           hint: "write openshift: {uidRange: \"1000680000/10000\"}, the project's openshift.io/sa.scc.uid-range")
-                }
-                try ProjectFileReader.rejectUnknownKeys(o, allowed: ["uidRange"], in: "platform.openshift")
-                if let range = o["uidRange"] {
-                    openShift = try Self.uidRange(range)
-                }
-            }
-        }
-        if let n = map["nodes"], !n.isNull {
-            guard let count = n.scalar?.intValue, count >= 1 else {
-                throw Diagnostic.error(at: n.location, "nodes is the number of schedulable nodes, a positive integer, not \(n.scalar?.display ?? n.kindWithArticle)")
-            }
-            nodes = Declared(value: count, location: n.location)
-        }
+    /// `rules` and `allowPlaintextSecrets`: which rules the environment waives, and why.
+    mutating func readRuleSettings(_ map: Mapping, rules: [Rule], catalog: StackCatalog) throws {
+        let ids = rules.map(\.id) + [SecretPolicy.ruleID]
         if let rules = map["rules"], !rules.isNull {
             guard let r = rules.mapping else {
                 throw Diagnostic.error(at: rules.location, "rules must be a mapping, not \(rules.kindWithArticle)",
@@ -237,12 +264,16 @@ public struct Environment: Sendable {
                                            hint: "write disable: {<rule-id>: \"<why it does not apply here>\"}")
                 }
                 for (id, entry) in d.entries {
-                    guard StackRules.ids.contains(id) else {
-                        var hint = "the rules are " + StackRules.ids.joined(separator: ", ")
-                        if let close = ParameterSubstitution.closest(to: id, in: StackRules.ids) { hint = "did you mean \"\(close)\"? " + hint }
+                    guard ids.contains(id) else {
+                        if let owner = catalog.owner(ofRule: id) {
+                            throw Diagnostic.error(at: entry.keyLocation, "rule \"\(id)\" belongs to stack \"\(owner.name)\", which the project does not use",
+                                                   hint: "add \(owner.name) to stacks: in the project file, or remove the entry")
+                        }
+                        var hint = "the rules are " + ids.joined(separator: ", ")
+                        if let close = Suggestion.closest(to: id, in: ids) { hint = "did you mean \"\(close)\"? " + hint }
                         throw Diagnostic.error(at: entry.keyLocation, "unknown stack rule \"\(id)\" in rules.disable", hint: hint)
                     }
-                    if id == RuleID.plaintextSecrets {
+                    if id == SecretPolicy.ruleID {
                         throw Diagnostic.error(at: entry.keyLocation, "the secret policy is not disabled in rules.disable",
                                                hint: "write allowPlaintextSecrets: \"<why this environment may hold plaintext secrets>\" instead")
                     }
@@ -262,30 +293,20 @@ public struct Environment: Sendable {
             plaintextSecretsAllowed = Declared(value: reason, location: allow.location)
         }
     }
-
-    /// Reads `start/size`, as OpenShift writes a project's `openshift.io/sa.scc.uid-range`.
-    static func uidRange(_ node: Node) throws -> OpenShift {
-        let text = node.scalar?.text ?? ""
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard node.scalar != nil, parts.count == 2, let start = Int(parts[0]), let size = Int(parts[1]), start >= 0, size >= 1, start <= Int.max - size else {
-            throw Diagnostic.error(at: node.location, "uidRange must be start/size, not \(node.scalar?.display ?? node.kindWithArticle)",
-                                   hint: "copy the project's openshift.io/sa.scc.uid-range annotation, e.g. uidRange: \"1000680000/10000\"")
-        }
-        return OpenShift(uidStart: start, uidCount: size, uidRange: text, location: node.location)
-    }
 }
 
-/// Small readers shared by the project, environment and parameter files.
-enum ProjectFileReader {
-    static func rejectUnknownKeys(_ map: Mapping, allowed: Set<String>, in what: String) throws {
+/// Small readers shared by the project, environment and parameter files, and by stacks
+/// reading their settings.
+public enum ProjectFileReader {
+    public static func rejectUnknownKeys(_ map: Mapping, allowed: Set<String>, in what: String) throws {
         for (key, entry) in map.entries where !allowed.contains(key) {
             var hint = "\(what) takes " + allowed.sorted().joined(separator: ", ")
-            if let close = ParameterSubstitution.closest(to: key, in: Array(allowed)) { hint = "did you mean \"\(close)\"? " + hint }
+            if let close = Suggestion.closest(to: key, in: Array(allowed)) { hint = "did you mean \"\(close)\"? " + hint }
             throw Diagnostic.error(at: entry.keyLocation, "unknown key \"\(key)\" in \(what)", hint: hint)
         }
     }
 
-    static func path(_ node: Node?, default value: String, field: String) throws -> String {
+    public static func path(_ node: Node?, default value: String, field: String) throws -> String {
         guard let node, !node.isNull else { return value }
         guard let s = node.stringValue, !s.isEmpty, !s.hasPrefix("/") else {
             throw Diagnostic.error(at: node.location, "\(field) must be a directory relative to the source root")
@@ -299,7 +320,7 @@ enum ProjectFileReader {
 
     /// A path the project file names must stay inside the source: relative, without `..`.
     /// (The source itself refuses symbolic links that lead out.)
-    static func checkInsideSource(_ path: String, at location: SourceLocation, field: String) throws {
+    public static func checkInsideSource(_ path: String, at location: SourceLocation, field: String) throws {
         if path.hasPrefix("/") {
             throw Diagnostic.error(at: location, "\(field) must be relative to the source root, not the absolute path \(path)")
         }
@@ -309,7 +330,7 @@ enum ProjectFileReader {
         }
     }
 
-    static func list(_ node: Node?, field: String) throws -> [Node] {
+    public static func list(_ node: Node?, field: String) throws -> [Node] {
         guard let node, !node.isNull else { return [] }
         guard let items = node.sequence else {
             throw Diagnostic.error(at: node.location, "\(field) must be a list, not \(node.kindWithArticle)")

@@ -1,4 +1,6 @@
 import Foundation
+import MergeEngine
+import YAMLModel
 
 /// Every environment through the same steps, on every core: render, lay out the files,
 /// validate. `render` then writes each environment and keeps nothing of it, so memory stays
@@ -34,27 +36,9 @@ public struct RenderPipeline: Sendable {
         each(names, progress: nil) { $0 }
     }
 
-    /// `render --all`: every environment that passes is written to `output` (its directory
-    /// replaced atomically) and dropped from memory. `progress` is called, on any thread,
-    /// with the number finished so far.
-    public func write(_ names: [String], to output: OutputDirectory, progress: (@Sendable (Int) -> Void)? = nil) -> [Result] {
-        each(names, progress: progress) { result in
-            var result = result
-            guard let environment = result.environment else { return result }
-            result.environment = nil
-            do {
-                try output.write(environment)
-                result.directory = output.directory(of: environment.name)
-            } catch let d as Diagnostic {
-                result.diagnostics.append(d)
-            } catch {
-                result.diagnostics.append(.error(at: nil, "cannot write \(environment.name): \(error)"))
-            }
-            return result
-        }
-    }
-
-    private func each(_ names: [String], progress: (@Sendable (Int) -> Void)?, then finish: @Sendable (Result) -> Result) -> [Result] {
+    /// Runs every environment through the pipeline on every core and hands each result to
+    /// `finish`, on the worker that made it; results come back in the order of `names`.
+    public func each(_ names: [String], progress: (@Sendable (Int) -> Void)?, then finish: @Sendable (Result) -> Result) -> [Result] {
         let results = ResultSlots<Result>(count: names.count)
         DispatchQueue.concurrentPerform(iterations: names.count) { i in
             let done = results.set(i, finish(environment(names[i])))
@@ -67,7 +51,7 @@ public struct RenderPipeline: Sendable {
         let outcome = renderer.render(named: name)
         var result = Result(name: name, environment: nil, directory: nil, resources: 0, diagnostics: outcome.diagnostics)
         guard !outcome.failed else { return result }
-        let rendered = RenderedEnvironment(outcome, target: renderer.project.target, provenance: provenance)
+        let rendered = RenderedEnvironment(outcome, target: renderer.project.target, stacks: renderer.project.stacks, provenance: provenance)
         result.diagnostics += validator?.validate(rendered.resources) ?? []
         guard !result.failed else { return result }
         result.environment = rendered

@@ -1,3 +1,6 @@
+import MergeEngine
+import YAMLModel
+
 /// The version every rendered tree and commit names.
 public enum GitopsWeaveVersion {
     public static let current = "0.1.0"
@@ -30,13 +33,15 @@ public struct RenderedEnvironment: Sendable {
         }
     }
 
-    public init(_ outcome: Renderer.Outcome, target: Project.Target, provenance: Provenance) {
+    /// Lays out an environment for `target`, in the sync order of the engine and `stacks`.
+    public init(_ outcome: Renderer.Outcome, target: SyncTarget, stacks: [any Stack], provenance: Provenance) {
         name = outcome.environment.name
+        let order = SyncWave(stacks: stacks)
         var ordered = outcome.resources.enumerated().sorted {
-            (SyncWave.of($0.element.id), $0.offset) < (SyncWave.of($1.element.id), $1.offset)
+            (order.of($0.element.id), $0.offset) < (order.of($1.element.id), $1.offset)
         }.map(\.element)
         if target == .argocd {
-            ordered = ordered.map(SyncWave.annotate)
+            ordered = ordered.map { order.annotate($0) }
         }
         resources = ordered
         let emitter = YAMLEmitter()
@@ -48,7 +53,7 @@ public struct RenderedEnvironment: Sendable {
         kustomization += "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
         for f in files { kustomization += "- \(f.path)\n" }
         files.append(File(path: Self.kustomizationFile, contents: kustomization))
-        files.append(File(path: Self.metadataFile, contents: Self.metadata(outcome, provenance: provenance)))
+        files.append(File(path: Self.metadataFile, contents: Self.metadata(outcome, stacks: stacks, provenance: provenance)))
         self.files = files
     }
 
@@ -69,7 +74,7 @@ public struct RenderedEnvironment: Sendable {
         return String(safe) + ".yaml"
     }
 
-    static func metadata(_ outcome: Renderer.Outcome, provenance: Provenance) -> String {
+    static func metadata(_ outcome: Renderer.Outcome, stacks: [any Stack], provenance: Provenance) -> String {
         var out = "# gitops-weave render metadata; not a Kubernetes manifest.\n"
         out += "environment: \(outcome.environment.name)\n"
         var revision = provenance.sourceRevision ?? "unknown (not a git repository)"
@@ -81,22 +86,25 @@ public struct RenderedEnvironment: Sendable {
         // output (allowed by the environment), is not written out.
         // Only an environment whose plaintext secrets were allowed (or reported) holds any;
         // the search walks every resource, so it is not made for the others.
-        let holdsSecrets = outcome.suppressedFindings[RuleID.plaintextSecrets, default: 0] > 0
-            || outcome.diagnostics.contains { $0.rule == RuleID.plaintextSecrets }
-        let secrets = holdsSecrets ? SecretPolicy.secretValues(in: outcome.resources) : []
+        let holdsSecrets = outcome.suppressedFindings[SecretPolicy.ruleID, default: 0] > 0
+            || outcome.diagnostics.contains { $0.rule == SecretPolicy.ruleID }
+        let secrets = holdsSecrets ? SecretPolicy.secretValues(in: outcome.resources, stacks: stacks) : []
         for (name, value) in outcome.parameters {
-            let secret = SecretPolicy.isSecretParameter(name) || (value.scalar.map { secrets.contains($0.text) } ?? false)
-            out += "  \(name): \(secret ? "<redacted>" : inline(value))\n"
+            let secret = Redaction.isSecretParameter(name) || (value.scalar.map { secrets.contains($0.text) } ?? false)
+            out += "  \(name): \(secret ? Redaction.marker : inline(value))\n"
         }
-        out += stackRuleWaivers(outcome)
+        out += ruleWaivers(outcome)
+        for stack in stacks {
+            for line in stack.notes(for: outcome) { out += line + "\n" }
+        }
         out += "resources: \(outcome.resources.count)\n"
         out += "tool: gitops-weave \(GitopsWeaveVersion.current)\n"
         return out
     }
 
-    /// The stack rules the environment disables and the plaintext secrets it allows, each
-    /// with its written reason and how many findings it kept quiet; nothing when none.
-    static func stackRuleWaivers(_ outcome: Renderer.Outcome) -> String {
+    /// The rules the environment disables and the plaintext secrets it allows, each with
+    /// its written reason and how many findings it kept quiet; nothing when none.
+    static func ruleWaivers(_ outcome: Renderer.Outcome) -> String {
         let environment = outcome.environment
         func findings(_ rule: String) -> String {
             let n = outcome.suppressedFindings[rule] ?? 0
@@ -110,7 +118,7 @@ public struct RenderedEnvironment: Sendable {
             }
         }
         if let allowed = environment.plaintextSecretsAllowed {
-            out += "plaintext-secrets-allowed: \(inline(.scalar(.string(allowed.value), at: allowed.location))) (\(findings(RuleID.plaintextSecrets)))\n"
+            out += "plaintext-secrets-allowed: \(inline(.scalar(.string(allowed.value), at: allowed.location))) (\(findings(SecretPolicy.ruleID)))\n"
         }
         return out
     }
@@ -126,29 +134,34 @@ public struct RenderedEnvironment: Sendable {
     }
 }
 
-/// The order the seeds require: namespaces, then the operator, then credentials and other
-/// plain resources, then Keeper, then the ClickHouse server, then W&B.
-public enum SyncWave {
+/// The order resources are applied in: namespaces and CRDs first, then Argo CD
+/// Applications (the charts that install operators), then everything else, with the
+/// project's stacks placing their own kinds (`Stack.syncWave(of:)`). Argo CD reads it from
+/// the sync-wave annotation; the files of an environment are written in the same order.
+public struct SyncWave: Sendable {
     public static let annotation = "argocd.argoproj.io/sync-wave"
 
-    public static func of(_ id: ResourceID) -> Int {
+    public var stacks: [any Stack]
+
+    public init(stacks: [any Stack]) { self.stacks = stacks }
+
+    public func of(_ id: ResourceID) -> Int {
         switch id.groupKind {
         case "/Namespace", "apiextensions.k8s.io/CustomResourceDefinition": return -2
         case "argoproj.io/Application": return -1
-        case "clickhouse-keeper.altinity.com/ClickHouseKeeperInstallation": return 1
-        case "clickhouse.altinity.com/ClickHouseInstallation": return 2
-        case "apps.wandb.com/WeightsAndBiases": return 3
-        default: return 0
+        default:
+            for stack in stacks { if let wave = stack.syncWave(of: id) { return wave } }
+            return 0
         }
     }
 
     /// Adds the wave annotation, unless the source set one.
-    static func annotate(_ r: Resource) -> Resource {
+    func annotate(_ r: Resource) -> Resource {
         let annotations = r.node["metadata"]?["annotations"]
-        if annotations?[annotation] != nil { return r }
+        if annotations?[Self.annotation] != nil { return r }
         var out = r
         let here = SourceLocation.generated("sync wave of \(r.id.kind)")
-        out.node = StackWiring.setting(r.node, ["metadata", "annotations", annotation], to: .scalar(.string(String(of(r.id))), at: here))
+        out.node = r.node.setting(["metadata", "annotations", Self.annotation], to: .scalar(.string(String(of(r.id))), at: here))
         return out
     }
 }

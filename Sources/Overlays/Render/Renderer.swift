@@ -1,11 +1,15 @@
 import Foundation
+import MergeEngine
+import YAMLModel
 
 /// Turns one environment into its merged resources: base, then each layer in order
 /// (resources it adds, strategic patches, JSON patches), parameters substituted, then the
-/// stack's derived wiring, then the stack rules and the secret policy. Pure apart from
-/// reading the source; errors are collected.
+/// stages of the project's stacks, then the rules (the stacks' and the secret policy).
+/// Pure apart from reading the source; errors are collected.
 public final class Renderer: @unchecked Sendable {
     public let project: Project
+    private let stages: [any RenderStage]
+    private let rules: [Rule]
     private var parsed: [String: [Template]] = [:]
     private var layerListings: [String: LayerListing] = [:]
     private var baseFileList: [String]?
@@ -13,6 +17,8 @@ public final class Renderer: @unchecked Sendable {
 
     public init(project: Project) {
         self.project = project
+        stages = project.stages
+        rules = project.rules
     }
 
     /// The merged resources of one environment, or the reasons there are none.
@@ -24,7 +30,7 @@ public final class Renderer: @unchecked Sendable {
         public var layers: [String]
         /// Every parameter's value as the environment sees it.
         public var parameters: [(name: String, value: Node)]
-        /// Findings of the stack rules the environment disables (or of the secret policy it
+        /// Findings of the rules the environment disables (or of the secret policy it
         /// waives), by rule id: counted for render-info.txt, not reported.
         public var suppressedFindings: [String: Int] = [:]
 
@@ -99,8 +105,9 @@ public final class Renderer: @unchecked Sendable {
                     + (environment.layers.isEmpty ? "" : " or the layers " + environment.layers.map(\.name).joined(separator: ", ")) + " uses it",
                 hint: "remove the value, or use ${\(name)} where it belongs"))
         }
-        let wiring = StackWiring.apply(to: &outcome.resources)
-        let rules = StackRules.check(outcome.resources, environment: environment, wiring: wiring)
+        var staged: [Diagnostic] = []
+        for stage in stages { staged += stage.run(&outcome.resources, environment: environment) }
+        let rules = Rule.check(self.rules, on: outcome.resources, environment: environment, earlier: staged)
         outcome.diagnostics += rules.diagnostics
         outcome.suppressedFindings = rules.suppressed
         return outcome
@@ -117,7 +124,7 @@ public final class Renderer: @unchecked Sendable {
         for (name, value) in environment.parameterValues {
             guard let p = project.parameters[name] else {
                 var hint = "declare it under parameters: in \(project.file)"
-                if let close = ParameterSubstitution.closest(to: name, in: Array(project.parameters.keys)) {
+                if let close = Suggestion.closest(to: name, in: Array(project.parameters.keys)) {
                     hint = "did you mean \"\(close)\"? Or " + hint
                 }
                 diagnostics.append(.error(at: value.location, "undeclared parameter \"\(name)\"", hint: hint))
@@ -150,7 +157,7 @@ public final class Renderer: @unchecked Sendable {
             switch listing(ofLayer: reference.name) {
             case .missing(let known):
                 var hint = "layers are directories under \(project.source.displayPath(project.layersDirectory))/"
-                if let close = ParameterSubstitution.closest(to: reference.name, in: known) {
+                if let close = Suggestion.closest(to: reference.name, in: known) {
                     hint = "did you mean \"\(close)\"? " + hint
                 } else if !known.isEmpty {
                     hint += "; there are: " + known.joined(separator: ", ")

@@ -1,3 +1,6 @@
+import MergeEngine
+import YAMLModel
+
 /// The objects that make Argo CD or Flux sync what `gitops-weave publish` commits.
 ///
 /// `publish` writes each environment either as a folder `<env>/` of one branch (the
@@ -12,22 +15,11 @@
 ///
 /// Everything deploys into the cluster the tool runs in. Syncing removes what a new commit
 /// no longer holds (prune), but deleting these objects, or dropping an environment from
-/// them, leaves that environment's resources in place: a ClickHouse cluster holds data, so
-/// tearing one down is a deliberate step, not a side effect of regenerating this file.
+/// them, leaves that environment's resources in place: a database holds data, so tearing
+/// one down is a deliberate step, not a side effect of regenerating this file.
 ///
 /// Pure: no file is read; the output is the same bytes for the same input.
 public struct SyncConfig: Sendable, Equatable {
-    public enum Tool: String, Sendable, CaseIterable {
-        case argocd, flux
-    }
-
-    public enum Layout: String, Sendable, CaseIterable {
-        /// Every environment is a folder `<env>/` at the root of one branch.
-        case directory
-        /// Every environment is a branch `env/<env>` with its files at the root.
-        case branch
-    }
-
     /// The branch of the directory layout unless told otherwise.
     public static let defaultBranch = "rendered"
     /// The branch layout's branches are this prefix and the environment's name.
@@ -42,8 +34,8 @@ public struct SyncConfig: Sendable, Equatable {
     public static let fluxKustomizationInterval = "10m"
     public static let fluxRetryInterval = "2m"
 
-    public var tool: Tool
-    public var layout: Layout
+    public var tool: SyncTarget
+    public var layout: RenderedLayout
     /// Environment names, in output order.
     public var environments: [String]
     /// What Argo CD or Flux clones.
@@ -53,7 +45,7 @@ public struct SyncConfig: Sendable, Equatable {
     /// Where the generated objects live: Argo CD's or Flux's own namespace.
     public var namespace: String
 
-    public init(tool: Tool, layout: Layout = .directory, environments: [String], repoURL: String,
+    public init(tool: SyncTarget, layout: RenderedLayout = .directory, environments: [String], repoURL: String,
                 branch: String = SyncConfig.defaultBranch, namespace: String? = nil) {
         self.tool = tool
         self.layout = layout
@@ -63,7 +55,7 @@ public struct SyncConfig: Sendable, Equatable {
         self.namespace = namespace ?? Self.defaultNamespace(for: tool)
     }
 
-    public static func defaultNamespace(for tool: Tool) -> String {
+    public static func defaultNamespace(for tool: SyncTarget) -> String {
         switch tool {
         case .argocd: return "argocd"
         case .flux: return "flux-system"
@@ -166,10 +158,10 @@ public struct SyncConfig: Sendable, Equatable {
         ])
     }
 
-    /// Automated sync that prunes and heals. Server-side apply, because the stack's CRDs
-    /// and custom resources are too large for the last-applied annotation; no dry run of
-    /// kinds whose CRD is not installed yet, because the ClickHouse operator that installs
-    /// them is itself part of the environment (an Application in an earlier sync wave); and
+    /// Automated sync that prunes and heals. Server-side apply, because CRDs and custom
+    /// resources are often too large for the last-applied annotation; no dry run of kinds
+    /// whose CRD is not installed yet, because the operator that installs them may itself
+    /// be part of the environment (an Application in an earlier sync wave); and
     /// retries, because automated sync does not retry a failed commit on its own.
     func argoSyncPolicy() -> Node {
         B.map([
@@ -301,7 +293,7 @@ public struct SyncConfig: Sendable, Equatable {
     /// one cluster, where such environments would overwrite each other's resources (and,
     /// with self-heal, take turns doing so). `environments` pairs names with what each
     /// renders; nil when nothing is shared.
-    public static func sharedResourcesWarning(_ environments: [(name: String, resources: [ResourceID])], tool: Tool) -> Diagnostic? {
+    public static func sharedResourcesWarning(_ environments: [(name: String, resources: [ResourceID])], tool: SyncTarget) -> Diagnostic? {
         var owners: [ResourceID: [String]] = [:]
         var order: [ResourceID] = []
         for (name, ids) in environments {

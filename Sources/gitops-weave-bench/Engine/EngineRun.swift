@@ -1,4 +1,8 @@
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 /// One run of the engine benchmark: the engine's three phases and libyaml's floor, measured
 /// in the same process on the same bytes, repetition after repetition.
@@ -132,7 +136,7 @@ struct EngineRun {
         }
 
         let (patcher, mergeNS) = try timed { () throws -> ResourcePatcher in
-            var patcher = ResourcePatcher(resources: try Resource.load(documents.base), registry: SchemaRegistry())
+            var patcher = ResourcePatcher(resources: try Resource.load(documents.base), registry: SchemaRegistry(adding: [WeaveStack().mergeTypes]))
             for patch in documents.patches where !patch.isNull {
                 try patcher.applyStrategic(patch)
             }

@@ -1,5 +1,9 @@
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 /// The generated source written the way a kustomize user would write it: a base, a
 /// component per layer, and a kustomization per environment that lists the base and its

@@ -1,5 +1,9 @@
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 /// Compares kustomize's build of an environment with gitops-weave's render of it, resource
 /// by resource and field by field, and says why each difference is there. A difference
@@ -65,8 +69,8 @@ struct OutputComparison {
             var found: [Difference] = []
             let walk = Walk(customResource: !isBuiltIn(r.id))
             // Values are shown from redacted copies: a report never prints a secret.
-            let shownOurs = SecretRedactor.redact(r)
-            let shownTheirs = SecretRedactor.redact(try Resource(document: other))
+            let shownOurs = Redaction.redacted(r)
+            let shownTheirs = Redaction.redacted(try Resource(document: other))
             walk.diff(r.node, other, path: [], type: registry.type(groupKind: r.id.groupKind)) { path, reason, _, _ in
                 found.append(Difference(environment: environment, resource: label, path: path.joined(separator: "."), reason: reason,
                                         ours: shortened(value(at: path, in: shownOurs)), theirs: shortened(value(at: path, in: shownTheirs))))
@@ -183,7 +187,7 @@ struct OutputComparison {
 
     /// Whether gitops-weave's stack wiring set this value, or everything in it.
     static func isDerived(_ node: Node) -> Bool {
-        if node.overrode?.reason?.hasPrefix("derived from") == true { return true }
+        if case .derived? = node.overrode?.reason { return true }
         switch node.value {
         case .scalar: return false
         case .mapping(let m): return !m.isEmpty && m.entries.values.allSatisfy { isDerived($0.value) }

@@ -1,6 +1,10 @@
 import Foundation
 import GitSync
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 /// What the stack benchmark times, for one number of environments.
 enum Phase: String, CaseIterable {
@@ -132,7 +136,7 @@ struct StackRun {
 
         /// A fresh pipeline for each timed run, as each CLI run starts without a cache.
         func pipeline() throws -> RenderPipeline {
-            let project = try Project.load(from: FileSystemSource(root: source.root.path))
+            let project = try Project.load(from: FileSystemSource(root: source.root.path), stacks: StackCatalog([WeaveStack()]))
             return RenderPipeline(renderer: Renderer(project: project), provenance: provenance,
                                   validator: SchemaValidator(schemas: project.validationSchemas))
         }
@@ -199,7 +203,7 @@ struct StackRun {
             let p = try pipeline()
             var env = try p.renderer.project.environment(named: names[0])
             env.parameterValues["wandbHost"] = .scalar(.string("https://changed.example.com"), at: env.location)
-            changed[0] = RenderedEnvironment(p.renderer.render(env), target: p.renderer.project.target, provenance: p.provenance)
+            changed[0] = RenderedEnvironment(p.renderer.render(env), target: p.renderer.project.target, stacks: p.renderer.project.stacks, provenance: p.provenance)
         }
         let author = Signature(name: "bench", email: "bench@localhost")
         var options = Publisher.Options(author: author, source: .init(commit: sourceCommit, repository: "bench", dirty: false, author: author),
@@ -270,7 +274,7 @@ struct StackRun {
         var changed = 0
         for rep in 0...inProcessRepetitions {
             say("diff: \(rep)/\(inProcessRepetitions)")
-            let comparison = RevisionComparison(source: source.root.path, base: "HEAD~1", head: "HEAD") { project, environments in
+            let comparison = RevisionComparison(source: source.root.path, base: "HEAD~1", head: "HEAD", stacks: StackCatalog([WeaveStack()])) { project, environments in
                 // As `gitops-weave diff` does: HEAD's environments are validated.
                 let validator = SchemaValidator(schemas: project.validationSchemas)
                 for env in environments where validator.validate(env.resources).contains(where: { $0.severity == .error }) {

@@ -1,5 +1,9 @@
 import Foundation
 import Overlays
+import MergeEngine
+import YAMLModel
+import WeaveStack
+import LocalFiles
 
 /// A generated source of N environments over the project's real `gitops-weave.yaml`,
 /// `base/` and `layers/`, with the layers varied (tier × storage × platform) and the
