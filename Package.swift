@@ -70,13 +70,19 @@ let package = Package(
         // gives it a main that runs the target once on standard input.
         .executableTarget(name: "gitops-weave-fuzz", dependencies: ["YAMLModel", "MergeEngine", "WeaveStack"]),
 
+        // What the test targets share: scratch directories, running programs, git sandboxes
+        // and a git daemon, a seeded generator, unified diffs for golden comparisons. It uses
+        // Foundation only (no module of the package), so the product's layout cannot break it.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
+
         .testTarget(
             name: "OverlaysTests",
-            dependencies: ["YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles"],
+            dependencies: ["YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles", "TestSupport"],
             resources: [.copy("Fixtures")]),
         // Runs the built `gitops-weave` binary as a user would.
-        .testTarget(name: "CLITests", dependencies: ["gitops-weave"], resources: [.copy("Golden"), .copy("Hostile")]),
+        .testTarget(name: "CLITests", dependencies: ["gitops-weave", "TestSupport"], resources: [.copy("Golden"), .copy("Hostile")]),
         // GitSync against real repositories, checked with the git CLI.
-        .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles"]),
+        .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles", "TestSupport"]),
     ]
 )

@@ -3,7 +3,7 @@ import Testing
 
 /// `gitops-weave check` against real repositories written by `publish` (and by the `git`
 /// CLI, for hand edits to the rendered branch).
-@Suite("gitops-weave check", .enabled(if: Tool.hasGit, "the git CLI is needed to build the repositories"))
+@Suite("gitops-weave check", .enabled(if: ExternalTool.hasGit, "the git CLI is needed to build the repositories"))
 struct CheckCommandTests {
     typealias World = GitWorld
     static let environments = GitWorld.bundledEnvironments

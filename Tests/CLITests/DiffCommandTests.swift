@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `gitops-weave diff` and `affected` on real repositories with several commits.
-@Suite("gitops-weave diff and affected", .enabled(if: Tool.hasGit))
+@Suite("gitops-weave diff and affected", .enabled(if: ExternalTool.hasGit))
 struct DiffCommandTests {
     typealias World = GitWorld
 

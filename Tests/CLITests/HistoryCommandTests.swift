@@ -3,7 +3,7 @@ import Testing
 
 /// `gitops-weave history` on rendered branches built by `publish` from several source
 /// commits by different people, checked against what the `git` CLI says.
-@Suite("gitops-weave history", .enabled(if: Tool.hasGit, "the git CLI is needed to build the repositories"))
+@Suite("gitops-weave history", .enabled(if: ExternalTool.hasGit, "the git CLI is needed to build the repositories"))
 struct HistoryCommandTests {
     typealias World = GitWorld
     static let replicas = "spec.configuration.clusters[name=weavecluster].layout.replicasCount"

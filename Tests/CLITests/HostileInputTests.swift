@@ -35,37 +35,9 @@ enum Hostile {
     /// Runs the binary with a deadline; a process still running then is killed.
     static func run(_ arguments: [String], in directory: URL, environment: [String: String]? = nil,
                     timeout: TimeInterval = 120) throws -> Run {
-        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-hostile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: logs) }
-        let outFile = logs.appendingPathComponent("stdout"), errFile = logs.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
-
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        if let environment { process.environment = environment }
-        process.standardInput = FileHandle.nullDevice
-        let out = try FileHandle(forWritingTo: outFile), err = try FileHandle(forWritingTo: errFile)
-        process.standardOutput = out
-        process.standardError = err
-        let started = Date()
-        try process.run()
-        let deadline = started.addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        let timedOut = process.isRunning
-        if timedOut { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        try? out.close()
-        try? err.close()
-        return Run(status: process.terminationStatus,
-                   exitedNormally: process.terminationReason == .exit && !timedOut,
-                   timedOut: timedOut,
-                   seconds: Date().timeIntervalSince(started),
-                   stdout: (try? String(contentsOf: outFile, encoding: .utf8)) ?? "",
-                   stderr: String(decoding: (try? Data(contentsOf: errFile)) ?? Data(), as: UTF8.self))
+        let r = try ProcessRunner.run(CLI.binary, arguments, in: directory, environment: environment, timeout: timeout)
+        return Run(status: r.status, exitedNormally: r.exitedNormally, timedOut: r.timedOut, seconds: r.seconds,
+                   stdout: r.stdout, stderr: r.stderr)
     }
 
     /// Every file under a directory (hidden ones included) with its contents; empty when the
@@ -645,7 +617,7 @@ struct HostileInputTests {
 
     // MARK: publish
 
-    @Test("publish: a hostile source creates no reference", .enabled(if: Tool.hasGit), arguments: ["malformed", "alias-bomb", "symlink", "copy-bomb"])
+    @Test("publish: a hostile source creates no reference", .enabled(if: ExternalTool.hasGit), arguments: ["malformed", "alias-bomb", "symlink", "copy-bomb"])
     func publish(variant: String) throws {
         let world = try GitWorld()
         let repo = try world.initRepository("src")

@@ -3,8 +3,7 @@ import Testing
 
 /// The `gitops-weave` binary built beside this test bundle.
 enum CLI {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = RepositoryPaths.repository
 
     static var binary: URL {
         let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -16,52 +15,15 @@ enum CLI {
         return dir.appendingPathComponent("gitops-weave")
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ProcessOutput
 
     static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory ?? repository
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting, so a large output cannot fill the pipe and block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        try ProcessRunner.run(binary, arguments, in: directory ?? repository)
     }
 
     static func golden(_ name: String) throws -> String {
         let url = Bundle.module.url(forResource: "Golden", withExtension: nil)!.appendingPathComponent(name)
         return try String(contentsOf: url, encoding: .utf8)
-    }
-}
-
-/// A scratch directory with files, removed at the end of the test.
-final class Scratch {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = url.appendingPathComponent(name)
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        return file.path
     }
 }
 
@@ -88,7 +50,8 @@ struct MergeCommandTests {
         let r = try CLI.run(["merge", "examples/merge/clickhouse.yaml", "examples/merge/prod.yaml"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.isEmpty)
-        #expect(r.stdout == (try CLI.golden("merge-prod.yaml")))
+        let golden = try CLI.golden("merge-prod.yaml")
+        #expect(r.stdout == golden, "the output differs from Golden/merge-prod.yaml:\n\(GoldenDiff.unified(expected: golden, actual: r.stdout, name: "merge-prod.yaml"))")
     }
 
     @Test("the output is byte-identical across runs")

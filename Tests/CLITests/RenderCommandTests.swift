@@ -8,9 +8,7 @@ enum RenderSources {
 
     /// Writes a file under `root`, creating its directories.
     static func write(_ root: URL, _ path: String, _ text: String) throws {
-        let file = root.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: file, atomically: true, encoding: .utf8)
+        try FileTree.write(root, path, text)
     }
 
     /// A copy of the stack at `<scratch>/src`.
@@ -114,7 +112,7 @@ struct RenderCommandTests {
             for file in S.devFiles {
                 let x = try Data(contentsOf: a.appendingPathComponent("\(env)/\(file)"))
                 let y = try Data(contentsOf: b.appendingPathComponent("\(env)/\(file)"))
-                #expect(x == y, "\(env)/\(file) differs")
+                #expect(x == y, "\(env)/\(file) differs between the two runs:\n\(GoldenDiff.unified(expected: String(decoding: x, as: UTF8.self), actual: String(decoding: y, as: UTF8.self), name: "\(env)/\(file)"))")
             }
         }
     }

@@ -5,9 +5,7 @@ import Testing
 /// `render`, `publish` and `diff` do by default.
 enum ValidateSources {
     static var sharedCRDs: String {
-        let shared = ProcessInfo.processInfo.environment["GITOPS_WEAVE_SHARED"].map { URL(fileURLWithPath: $0) }
-            ?? CLI.repository.deletingLastPathComponent().appendingPathComponent("shared")
-        return shared.appendingPathComponent("crds").path
+        RepositoryPaths.shared.appendingPathComponent("crds").path
     }
 
     static var hasSharedCRDs: Bool { FileManager.default.fileExists(atPath: sharedCRDs) }
@@ -228,7 +226,7 @@ struct CommandValidationTests {
         #expect(d["environment"] as? String == "prod-aws")
     }
 
-    @Test("publish: nothing is committed when an environment fails validation; --no-validate publishes", .enabled(if: Tool.hasGit))
+    @Test("publish: nothing is committed when an environment fails validation; --no-validate publishes", .enabled(if: ExternalTool.hasGit))
     func publish() throws {
         let w = try GitWorld()
         let src = try w.bundledSource()
@@ -243,7 +241,7 @@ struct CommandValidationTests {
         #expect(try w.gitOutput(["rev-parse", "--verify", "-q", "refs/heads/rendered"], in: src).status == 0)
     }
 
-    @Test("diff: a HEAD that fails validation is an error (exit 2); --no-validate shows the diff", .enabled(if: Tool.hasGit))
+    @Test("diff: a HEAD that fails validation is an error (exit 2); --no-validate shows the diff", .enabled(if: ExternalTool.hasGit))
     func diff() throws {
         let w = try GitWorld()
         let src = try w.bundledSource()

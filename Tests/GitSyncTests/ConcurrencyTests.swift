@@ -49,7 +49,7 @@ struct ConcurrencyTests {
         let tree = try setup.writeTree(files: files.map { ($0.key, Data($0.value.utf8)) })
         let commit = try setup.createCommit(tree: tree, parents: [], message: "files\n", author: alice)
         try setup.updateReference("refs/heads/main", to: commit, expected: nil, message: "create")
-        if GitCLI.available { try box.git("repack", "-a", "-d", "-q", in: path) }
+        if ExternalTool.hasGit { try box.git("repack", "-a", "-d", "-q", in: path) }
         return try Repository.open(path)
     }
 

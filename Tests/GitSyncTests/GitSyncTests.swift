@@ -7,87 +7,28 @@ import Glibc
 
 // MARK: - Helpers
 
-enum GitCLI {
-    static let path: String? = {
-        let search = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return search.split(separator: ":").map { "\($0)/git" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-    static var available: Bool { path != nil }
-}
-
 /// A scratch directory for one test, removed at the end, and the `git` CLI run in an
-/// environment without the user's configuration.
-final class Sandbox {
-    let root: URL
-    let environment: [String: String]
+/// environment without the user's configuration: TestSupport's `GitSandbox`, with the
+/// string paths these tests use.
+typealias Sandbox = GitSandbox
 
-    init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("gitsync-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("home"), withIntermediateDirectories: true)
-        var env = ProcessInfo.processInfo.environment.filter { key, _ in !key.hasPrefix("GIT_") && key != "SSH_AUTH_SOCK" }
-        env["HOME"] = root.appendingPathComponent("home").path
-        env["XDG_CONFIG_HOME"] = root.appendingPathComponent("home/.config").path
-        env["GIT_CONFIG_NOSYSTEM"] = "1"
-        env["GIT_TERMINAL_PROMPT"] = "0"
-        environment = env
-    }
-
-    deinit { try? FileManager.default.removeItem(at: root) }
-
-    func path(_ name: String) -> String { root.appendingPathComponent(name).path }
-
-    struct Failed: Error, CustomStringConvertible {
-        var description: String
-    }
-
+extension GitSandbox {
     /// Runs git; returns (status, stdout without the final newline, stderr).
     @discardableResult
     func run(_ arguments: [String], in directory: String, input: Data? = nil) throws -> (status: Int32, out: String, err: String) {
-        let id = UUID().uuidString
-        let outFile = root.appendingPathComponent("\(id).out"), errFile = root.appendingPathComponent("\(id).err")
-        FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outFile); try? FileManager.default.removeItem(at: errFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: GitCLI.path!)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = environment
-        if let input {
-            let inFile = root.appendingPathComponent("\(id).in")
-            try input.write(to: inFile)
-            process.standardInput = try FileHandle(forReadingFrom: inFile)
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        process.standardOutput = try FileHandle(forWritingTo: outFile)
-        process.standardError = try FileHandle(forWritingTo: errFile)
-        try process.run()
-        process.waitUntilExit()
-        var out = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
-        if out.hasSuffix("\n") { out.removeLast() }
-        return (process.terminationStatus, out, (try? String(contentsOf: errFile, encoding: .utf8)) ?? "")
+        let r = try gitOutput(arguments, in: URL(fileURLWithPath: directory), input: input)
+        return (r.status, r.stdout.hasSuffix("\n") ? String(r.stdout.dropLast()) : r.stdout, r.stderr)
     }
 
     /// Runs git, which must succeed; its stdout.
     @discardableResult
     func git(_ arguments: String..., in directory: String, input: Data? = nil) throws -> String {
-        let r = try run(arguments, in: directory, input: input)
-        guard r.status == 0 else { throw Failed(description: "git \(arguments.joined(separator: " ")): exit \(r.status): \(r.err)") }
-        return r.out
+        try git(arguments: arguments, in: URL(fileURLWithPath: directory), input: input)
     }
 
     /// A repository made by `git init` (bare or not).
     func gitInit(_ name: String, bare: Bool = false) throws -> String {
-        let dir = path(name)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try git(contentsOf: ["init", "-q", "-b", "main"] + (bare ? ["--bare"] : []), in: dir)
-        return dir
-    }
-
-    func git(contentsOf arguments: [String], in directory: String) throws {
-        let r = try run(arguments, in: directory)
-        guard r.status == 0 else { throw Failed(description: "git \(arguments.joined(separator: " ")): \(r.err)") }
+        try makeRepository(name, bare: bare).path
     }
 }
 
@@ -153,7 +94,7 @@ struct ObjectTests {
             #expect(try repo.readBlob(id) == data, "sample \(i)")
             #expect(repo.hasObject(id))
             #expect(repo.hashBlob(data) == id, "sample \(i)")
-            if GitCLI.available {
+            if ExternalTool.hasGit {
                 let file = box.path("sample\(i)")
                 try data.write(to: URL(fileURLWithPath: file))
                 #expect(try box.git("hash-object", file, in: box.path("repo")) == id.hex, "sample \(i)")
@@ -181,7 +122,7 @@ struct ObjectTests {
     ]
 
     @Test("writeTree(files:) with nested paths gives the tree git builds with hash-object and mktree",
-          .enabled(if: GitCLI.available, "the git CLI is not installed"))
+          .enabled(if: ExternalTool.hasGit, "the git CLI is not installed"))
     func treeMatchesGit() throws {
         let box = try Sandbox()
         let repo = try Repository.initialize(at: box.path("repo"), bare: false)
@@ -286,74 +227,9 @@ struct ReferenceTests {
             #expect(actual == c2)
         }
         #expect(try repo.resolve(ref) == c2)
-        if GitCLI.available {
+        if ExternalTool.hasGit {
             #expect(try box.git("rev-parse", "rendered", in: box.path("repo")) == c2.hex)
         }
-    }
-
-    @Test("writers racing to create the same reference: exactly one wins, and the reference names its commit")
-    func creationRace() throws {
-        let box = try Sandbox()
-        let path = box.path("repo")
-        let setup = try Repository.initialize(at: path, bare: true)
-        let writers = 6, rounds = 40
-        // One commit per writer and round, made up front.
-        var commits: [[ObjectID]] = []
-        for w in 0..<writers {
-            commits.append(try (0..<rounds).map { try commit(setup, ["w": "\(w)-\($0)"]) })
-        }
-        let results = Locked(Array(repeating: Array(repeating: false, count: writers), count: rounds))
-        let frozen = commits
-        DispatchQueue.concurrentPerform(iterations: writers) { w in
-            guard let repo = try? Repository.open(path) else { return }
-            for round in 0..<rounds {
-                let won = (try? repo.updateReference("refs/heads/race-\(round)", to: frozen[w][round], expected: nil, message: "race")) != nil
-                results.withLock { $0[round][w] = won }
-            }
-        }
-        let outcome = results.withLock { $0 }
-        for round in 0..<rounds {
-            let winners = outcome[round].enumerated().filter(\.element).map(\.offset)
-            #expect(winners.count == 1, "round \(round): \(winners.count) writers created the reference")
-            if let w = winners.first {
-                #expect(try setup.resolve("refs/heads/race-\(round)") == commits[w][round], "round \(round): the winner's commit was overwritten")
-            }
-        }
-    }
-
-    @Test("writers racing compare-and-swap updates on one branch: no update is lost")
-    func updateRace() throws {
-        let box = try Sandbox()
-        let path = box.path("repo")
-        let setup = try Repository.initialize(at: path, bare: true)
-        let root = try commit(setup, ["n": "root"])
-        try setup.updateReference("refs/heads/counter", to: root, expected: nil, message: "root")
-        let writers = 6, perWriter = 15
-        let landed = Locked(0)
-        DispatchQueue.concurrentPerform(iterations: writers) { w in
-            guard let repo = try? Repository.open(path) else { return }
-            var done = 0
-            while done < perWriter {
-                guard let tip = try? repo.resolve("refs/heads/counter"),
-                      let next = try? commit(repo, ["n": "\(w)-\(done)"], parents: [tip]) else { continue }
-                do {
-                    try repo.updateReference("refs/heads/counter", to: next, expected: tip, message: "next")
-                    done += 1
-                    landed.withLock { $0 += 1 }
-                } catch {
-                    continue
-                }
-            }
-        }
-        #expect(landed.withLock { $0 } == writers * perWriter)
-        // Every successful update is in the first-parent chain.
-        var length = 0
-        var cursor = try setup.resolve("refs/heads/counter")
-        while let id = cursor, id != root {
-            length += 1
-            cursor = try setup.commitInfo(id).parents.first
-        }
-        #expect(length == writers * perWriter)
     }
 
     @Test("a reference whose lock another writer holds is reported as locked, and is not changed")
@@ -389,7 +265,7 @@ struct ReferenceTests {
         try repo.deleteReference("refs/heads/env/dev", expected: c2)
         #expect(try repo.resolve("refs/heads/env/dev") == nil)
         expectMoved { try repo.deleteReference("refs/heads/env/dev", expected: c2) }
-        if GitCLI.available {
+        if ExternalTool.hasGit {
             #expect(try box.run(["rev-parse", "--verify", "-q", "refs/heads/env/dev"], in: box.path("repo")).status != 0)
         }
     }
@@ -423,7 +299,7 @@ struct ReferenceTests {
         #expect(try repo.note(on: c1, notesRef: notesRef) == "source-commit: bbb\n")
         #expect(try repo.note(on: c2, notesRef: notesRef) == nil)
         #expect(try repo.note(on: c1, notesRef: "refs/notes/other") == nil)
-        if GitCLI.available {
+        if ExternalTool.hasGit {
             #expect(try box.git("notes", "--ref=gitops-weave", "show", c1.hex, in: box.path("repo")) == "source-commit: bbb")
             #expect(try box.git("rev-list", "--count", notesRef, in: box.path("repo")) == "2")
         }
@@ -456,7 +332,7 @@ struct ReferenceTests {
 
 // MARK: - Remotes
 
-@Suite("GitSync remotes", .enabled(if: GitCLI.available, "the git CLI is not installed"))
+@Suite("GitSync remotes", .enabled(if: ExternalTool.hasGit, "the git CLI is not installed"))
 struct RemoteTests {
     @Test("push, remoteReferences and fetch against a bare repository, by path and file:// URL")
     func pushAndFetch() throws {
@@ -525,7 +401,7 @@ struct RemoteTests {
         let box = try Sandbox()
         let served = box.path("served")
         let bare = try box.gitInit("served/repo.git", bare: true)
-        let daemon = try Daemon(box: box, base: served)
+        let daemon = try GitDaemon(sandbox: box, base: URL(fileURLWithPath: served))
         defer { daemon.stop() }
         let url = "git://127.0.0.1:\(daemon.port)/repo.git"
 
@@ -546,52 +422,5 @@ struct RemoteTests {
         try b.fetch(url, refspecs: ["+refs/heads/rendered:refs/remotes/origin/rendered"], credentials: noCredentials)
         expectRejected { try b.push(url, refspecs: ["\(fromB.hex):refs/heads/rendered"], credentials: noCredentials) }
         #expect(try box.git("rev-parse", "rendered", in: bare) == fromA.hex)
-    }
-}
-
-/// `git daemon` on a free loopback port, pushes enabled.
-final class Daemon {
-    let port: Int
-    let process = Process()
-
-    init(box: Sandbox, base: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 ? getsockname(fd, $0, &length) : -1 }
-        }
-        close(fd)
-        port = Int(UInt16(bigEndian: address.sin_port))
-        // git-daemon itself, stopped with SIGKILL: children of the test runner inherit a
-        // signal mask that blocks SIGTERM.
-        process.executableURL = URL(fileURLWithPath: try box.git("--exec-path", in: base) + "/git-daemon")
-        process.arguments = ["--reuseaddr", "--base-path=\(base)", "--export-all", "--enable=receive-pack",
-                             "--listen=127.0.0.1", "--port=\(port)", base]
-        process.environment = box.environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(15)
-        while true {
-            if (try? box.run(["ls-remote", "git://127.0.0.1:\(port)/repo.git"], in: base).status) == 0 { break }
-            guard Date() < deadline, process.isRunning else {
-                stop()
-                throw Sandbox.Failed(description: "git daemon did not start on port \(port)")
-            }
-            usleep(50_000)
-        }
-    }
-
-    deinit { stop() }
-
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
     }
 }

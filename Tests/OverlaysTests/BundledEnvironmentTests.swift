@@ -80,7 +80,7 @@ struct BundledEnvironmentTests {
         #expect(env.files.map(\.path).sorted() == expected)
         for f in env.files {
             let want = try String(contentsOf: dir.appendingPathComponent(f.path), encoding: .utf8)
-            #expect(f.contents == want, "\(name)/\(f.path) differs from its golden file")
+            #expect(f.contents == want, "\(name)/\(f.path) differs from its golden file:\n\(GoldenDiff.unified(expected: want, actual: f.contents, name: "\(name)/\(f.path)"))")
         }
     }
 
@@ -214,55 +214,34 @@ struct BundledEnvironmentTests {
 
     static var hasValidator: Bool {
         FileManager.default.fileExists(atPath: Paths.shared.appendingPathComponent("schemas/validate_rendered.py").path)
-            && Tool.exists("python3")
+            && ExternalTool.exists("python3")
     }
 
     @Test("the rendered tree passes ../shared/schemas/validate_rendered.py", .enabled(if: hasValidator))
     func schemaValidator() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-validate-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try Scratch(prefix: "gitops-weave-validate")
+        let dir = scratch.url
         for name in Bundled.environments {
             try Bundled.writeTree(try Bundled.render(name), to: dir.appendingPathComponent(name))
         }
-        let r = try Tool.run("python3", [Paths.shared.appendingPathComponent("schemas/validate_rendered.py").path,
+        let r = try ExternalTool.run("python3", [Paths.shared.appendingPathComponent("schemas/validate_rendered.py").path,
                                          "--augmented", "--ignore-missing-schemas", dir.path])
         #expect(r.status == 0, "\(r.output)")
         #expect(r.output.contains(" 0 failed"), "\(r.output)")
         #expect(r.output.contains("0 warnings"), "\(r.output)")
     }
 
-    @Test("kubectl kustomize reads every rendered environment", .enabled(if: Tool.exists("kubectl")))
+    @Test("kubectl kustomize reads every rendered environment", .enabled(if: ExternalTool.exists("kubectl")))
     func kustomize() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-kustomize-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try Scratch(prefix: "gitops-weave-kustomize")
+        let dir = scratch.url
         for name in Bundled.environments {
             let env = try Bundled.render(name)
             try Bundled.writeTree(env, to: dir.appendingPathComponent(name))
-            let r = try Tool.run("kubectl", ["kustomize", dir.appendingPathComponent(name).path])
+            let r = try ExternalTool.run("kubectl", ["kustomize", dir.appendingPathComponent(name).path])
             #expect(r.status == 0, "\(name): \(r.output)")
             let docs = try YAMLParser().parseStream(r.output, file: "kustomize")
             #expect(docs.filter { !$0.isNull }.count == env.resources.count)
         }
-    }
-}
-
-/// Running external tools that tests use as oracles, when they are installed.
-enum Tool {
-    static func exists(_ name: String) -> Bool {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
-    }
-
-    static func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [name] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -88,10 +88,9 @@ struct RenderPipelineTests {
     @Test("removeTree removes nested directories and files, and leaves symbolic links' targets alone")
     func removeTree() throws {
         let fm = FileManager.default
-        let root = fm.temporaryDirectory.appendingPathComponent("gitops-weave-remove-\(UUID().uuidString)")
-        let keep = fm.temporaryDirectory.appendingPathComponent("gitops-weave-keep-\(UUID().uuidString)")
+        let scratch = try Scratch(prefix: "gitops-weave-remove"), kept = try Scratch(prefix: "gitops-weave-keep")
+        let root = scratch.url, keep = kept.url
         try fm.createDirectory(at: root.appendingPathComponent("a/b/c"), withIntermediateDirectories: true)
-        try fm.createDirectory(at: keep, withIntermediateDirectories: true)
         try "x".write(to: keep.appendingPathComponent("target.txt"), atomically: false, encoding: .utf8)
         try "1".write(to: root.appendingPathComponent("one.yaml"), atomically: false, encoding: .utf8)
         try "2".write(to: root.appendingPathComponent("a/b/c/two.yaml"), atomically: false, encoding: .utf8)

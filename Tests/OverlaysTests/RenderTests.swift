@@ -11,30 +11,22 @@ import Testing
 /// A gitops-weave source written file by file into a temporary directory, removed at the end
 /// of the test. Messages name its files by their full path, `<root>/<path>`.
 final class WeaveSource {
-    let url: URL
+    private let scratch: Scratch
+    var url: URL { scratch.url }
 
     /// The minimal Keeper + ClickHouse + W&B stack of `Fixtures/sources/stack`.
     static var stack: URL { Paths.fixtures.appendingPathComponent("sources/stack") }
 
     /// An empty source, or a copy of `fixture` to change.
     init(copying fixture: URL? = nil) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-source-\(UUID().uuidString)")
-        if let fixture {
-            try FileManager.default.copyItem(at: fixture, to: url)
-        } else {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        }
+        scratch = try Scratch(prefix: "gitops-weave-source", copying: fixture)
     }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
 
     var root: String { url.path }
 
     /// Writes a file, creating its directories.
     func write(_ path: String, _ text: String) throws {
-        let file = url.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: file, atomically: true, encoding: .utf8)
+        try scratch.write(path, text)
     }
 
     func remove(_ path: String) throws {
@@ -325,10 +317,10 @@ struct RenderTests {
 
     // MARK: OutputDirectory
 
-    /// A scratch output directory.
+    /// A scratch output directory, not yet made.
     final class Out {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-out-\(UUID().uuidString)")
-        deinit { try? FileManager.default.removeItem(at: url) }
+        let scratch = try! Scratch(prefix: "gitops-weave-out")
+        var url: URL { scratch.url.appendingPathComponent("out") }
     }
 
     @Test("writes <out>/<env>/ with exactly the rendered files")

@@ -343,7 +343,7 @@ struct SchemaRegistryTests {
             registry.register(schema.type, groupKind: schema.groupKind)
         }
         var patcher = try F.patcher(F.clickHouse, registry: registry)
-        try patcher.applyStrategic(try parse(StrategicMergeTests.prodPatch, file: "patch.yaml"))
+        try patcher.applyStrategic(try parse(MergeFixture.prodPatch, file: "patch.yaml"))
         let merged = patcher.resources[0].node
         F.expect(merged, "spec.templates.podTemplates.0.spec.containers.0.image", "clickhouse/clickhouse-server:24.8")
         F.expect(merged, "spec.configuration.clusters.0.layout", "{shardsCount: 1, replicasCount: 3}")

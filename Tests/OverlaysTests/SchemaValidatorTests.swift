@@ -566,9 +566,8 @@ struct CRDValidationSchemaTests {
         var schemas = ValidationSchemas(stackSchemas: WeaveStack().validationSchemas)
         let missing = diagnostic { try schemas.addCRDs(inDirectory: "/nonexistent-crds") }
         #expect(missing?.headline == "error: --crds /nonexistent-crds: no such directory")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-crds-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try Scratch(prefix: "gitops-weave-crds")
+        let dir = scratch.url
         try "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n".write(to: dir.appendingPathComponent("cm.yaml"), atomically: true, encoding: .utf8)
         let empty = diagnostic { try schemas.addCRDs(inDirectory: dir.path) }
         #expect(empty?.headline == "error: --crds \(dir.path): no CustomResourceDefinition in its YAML files")
@@ -590,11 +589,11 @@ struct CRDValidationSchemaTests {
 
 /// A source written into a temporary directory, removed at the end of the test.
 final class ValidationSource {
-    let url: URL
+    private let scratch: Scratch
+    var url: URL { scratch.url }
 
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-validation-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        scratch = try Scratch(prefix: "gitops-weave-validation")
     }
 
     /// A copy of the bundled project (gitops-weave.yaml, base, layers, environments).
@@ -606,12 +605,8 @@ final class ValidationSource {
         return src
     }
 
-    deinit { try? FileManager.default.removeItem(at: url) }
-
     func write(_ path: String, _ text: String) throws {
-        let file = url.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: file, atomically: true, encoding: .utf8)
+        try scratch.write(path, text)
     }
 
     func project() throws -> Project {
@@ -642,24 +637,15 @@ enum PythonValidator {
         return (try? run(["-c", "import jsonschema, yaml"]))?.status == 0
     }()
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// python3 with these arguments; `output` holds stdout and stderr.
+    static func run(_ arguments: [String]) throws -> ProcessOutput {
+        try ExternalTool.run("python3", arguments)
     }
 
     /// Validates a YAML stream written as one file.
-    static func validate(yaml: String) throws -> (status: Int32, output: String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-python-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+    static func validate(yaml: String) throws -> ProcessOutput {
+        let scratch = try Scratch(prefix: "gitops-weave-python")
+        let dir = scratch.url
         try yaml.write(to: dir.appendingPathComponent("resources.yaml"), atomically: true, encoding: .utf8)
         return try run([script, "--augmented", "--ignore-missing-schemas", dir.path])
     }
@@ -675,9 +661,9 @@ enum PythonValidator {
 
     /// Writes the environments to a temporary tree and validates it (`--augmented`;
     /// ExternalSecret has no schema there, so missing schemas are skipped).
-    static func validate(_ environments: [RenderedEnvironment]) throws -> (status: Int32, output: String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-python-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+    static func validate(_ environments: [RenderedEnvironment]) throws -> ProcessOutput {
+        let scratch = try Scratch(prefix: "gitops-weave-python")
+        let dir = scratch.url.appendingPathComponent("rendered")
         for env in environments { try OutputDirectory(dir.path).write(env) }
         return try run([script, "--augmented", "--ignore-missing-schemas", dir.path])
     }

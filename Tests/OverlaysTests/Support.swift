@@ -7,13 +7,9 @@ import LocalFiles
 
 /// Locations of the repository and of `../shared` beside it.
 enum Paths {
-    static let repository: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var repository: URL { RepositoryPaths.repository }
 
-    static var shared: URL {
-        if let env = ProcessInfo.processInfo.environment["GITOPS_WEAVE_SHARED"] { return URL(fileURLWithPath: env) }
-        return repository.deletingLastPathComponent().appendingPathComponent("shared")
-    }
+    static var shared: URL { RepositoryPaths.shared }
 
     static var conformance: URL { shared.appendingPathComponent("conformance") }
 

@@ -343,16 +343,15 @@ struct SyncConfigTests {
 
     static var hasValidator: Bool {
         FileManager.default.fileExists(atPath: Paths.shared.appendingPathComponent("schemas/validate_rendered.py").path)
-            && Tool.exists("python3")
+            && ExternalTool.exists("python3")
     }
 
     @Test("all four combinations for the bundled environments pass ../shared/schemas/validate_rendered.py", .enabled(if: hasValidator))
     func schemaValidator() throws {
         let names = try Bundled.project().environmentNames()
         #expect(names == Bundled.environments)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-sync-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try Scratch(prefix: "gitops-weave-sync")
+        let dir = scratch.url
         var documents = 0
         for tool in SyncTarget.allCases {
             for layout in RenderedLayout.allCases {
@@ -363,7 +362,7 @@ struct SyncConfigTests {
         }
         #expect(documents == 1 + 4 + (1 + 4) + 4 * 2)
         // No --ignore-missing-schemas: every document must have its schema and pass it.
-        let r = try Tool.run("python3", [Paths.shared.appendingPathComponent("schemas/validate_rendered.py").path, dir.path])
+        let r = try ExternalTool.run("python3", [Paths.shared.appendingPathComponent("schemas/validate_rendered.py").path, dir.path])
         #expect(r.status == 0, "\(r.output)")
         #expect(r.output.hasSuffix("\(documents) passed, 0 failed\n"), "\(r.output)")
         #expect(!r.output.contains("skipped"), "\(r.output)")

@@ -48,28 +48,10 @@ private func expectRoundTrip(_ node: Node, sourceLocation: Testing.SourceLocatio
     return text
 }
 
-// MARK: - A deterministic pseudo-random generator
+// MARK: - Random trees
 
-/// SplitMix64: tiny, seeded, and the same on every platform.
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<n.
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-}
-
-/// Random YAML trees with nasty strings.
+/// Random YAML trees with nasty strings, drawn from TestSupport's SplitMix64 (seeded, the
+/// same on every platform).
 private struct TreeGenerator {
     var rng: SplitMix64
 
@@ -137,27 +119,11 @@ private enum PyYAML {
 
     /// Runs python3 with `script`, feeding `input` on stdin; returns stdout.
     static func run(_ script: String, input: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Write on another thread so a large input cannot deadlock against a full stdout pipe.
-        let data = Data(input.utf8)
-        let writer = Thread {
-            stdin.fileHandleForWriting.write(data)
-            try? stdin.fileHandleForWriting.close()
+        let r = try ExternalTool.run("python3", ["-c", script], input: Data(input.utf8), mergingStandardError: false)
+        guard r.status == 0 else {
+            throw Diagnostic.error(at: nil, "python3 exited with \(r.status)")
         }
-        writer.start()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Diagnostic.error(at: nil, "python3 exited with \(process.terminationStatus)")
-        }
-        return String(decoding: output, as: UTF8.self)
+        return r.stdout
     }
 
     /// Loads every document of `yaml` with PyYAML's safe loader and returns them as trees, with
