@@ -1,6 +1,12 @@
 // swift-tools-version:5.10
 import PackageDescription
 
+// The engine is several modules so that the compiler keeps its dependencies one way. A
+// release build optimises across them as if they were one (inlining and specialising the
+// YAML model's small accessors where the merge and the emitter call them), so the split
+// costs no speed.
+let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "gitops-weave",
     platforms: [.macOS(.v13)],
@@ -33,10 +39,11 @@ let package = Package(
             dependencies: [
                 "CYAML",
                 .product(name: "OrderedCollections", package: "swift-collections"),
-            ]),
+            ],
+            swiftSettings: crossModule),
         // Merge metadata and validation schemas (built-in and from CRDs), strategic merge,
         // JSON patches, resources.
-        .target(name: "MergeEngine", dependencies: ["YAMLModel"]),
+        .target(name: "MergeEngine", dependencies: ["YAMLModel"], swiftSettings: crossModule),
         // The generic engine: source, project, environments, layers, parameters, the render
         // pipeline and its stages, the stack interface, rules, redaction, diff, explain,
         // sync configuration. It knows no stack.
@@ -45,14 +52,15 @@ let package = Package(
             dependencies: [
                 "YAMLModel", "MergeEngine",
                 .product(name: "OrderedCollections", package: "swift-collections"),
-            ]),
+            ],
+            swiftSettings: crossModule),
         // The W&B Weave stack as a plug-in: ClickHouse, Keeper and W&B merge types and
         // schemas, the derived wiring, the seeds' rules, the sync order, its settings.
-        .target(name: "WeaveStack", dependencies: ["YAMLModel", "MergeEngine", "Overlays"]),
+        .target(name: "WeaveStack", dependencies: ["YAMLModel", "MergeEngine", "Overlays"], swiftSettings: crossModule),
         // The local filesystem at the edge: a source directory, loose files, output directories.
-        .target(name: "LocalFiles", dependencies: ["YAMLModel", "MergeEngine", "Overlays"]),
+        .target(name: "LocalFiles", dependencies: ["YAMLModel", "MergeEngine", "Overlays"], swiftSettings: crossModule),
         // Writing rendered trees into git through libgit2, and reading sources from commits.
-        .target(name: "GitSync", dependencies: ["CGit2", "YAMLModel", "MergeEngine", "Overlays", "LocalFiles"]),
+        .target(name: "GitSync", dependencies: ["CGit2", "YAMLModel", "MergeEngine", "Overlays", "LocalFiles"], swiftSettings: crossModule),
 
         .executableTarget(
             name: "gitops-weave",

@@ -37,9 +37,9 @@ public struct RenderedEnvironment: Sendable {
     public init(_ outcome: Renderer.Outcome, target: SyncTarget, stacks: [any Stack], provenance: Provenance) {
         name = outcome.environment.name
         let order = SyncWave(stacks: stacks)
-        var ordered = outcome.resources.enumerated().sorted {
-            (order.of($0.element.id), $0.offset) < (order.of($1.element.id), $1.offset)
-        }.map(\.element)
+        // Each resource's wave once, not once per comparison.
+        var ordered = outcome.resources.enumerated().map { (wave: order.of($0.element.id), offset: $0.offset, resource: $0.element) }
+            .sorted { ($0.wave, $0.offset) < ($1.wave, $1.offset) }.map(\.resource)
         if target == .argocd {
             ordered = ordered.map { order.annotate($0) }
         }

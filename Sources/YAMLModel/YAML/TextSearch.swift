@@ -4,20 +4,29 @@
 extension StringProtocol {
     /// Whether `needle` occurs in the string, comparing bytes (no Unicode normalisation:
     /// right for keys, placeholders and ASCII markers).
+    // Inlinable so that callers in other modules get it specialised for their string type;
+    // called generically, every byte went through the Collection witness table.
+    @inlinable
     public func containsBytes(_ needle: String) -> Bool {
         containsBytes(Array(needle.utf8))
     }
 
+    @inlinable
     public func containsBytes(_ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty else { return true }
-        return utf8.withContiguousStorageIfAvailable { Self.search($0, needle) } ?? Self.search(Array(utf8), needle)
+        return utf8.withContiguousStorageIfAvailable { TextSearch.contains($0, needle) }
+            ?? Array(utf8).withUnsafeBufferPointer { TextSearch.contains($0, needle) }
     }
+}
 
-    private static func search<C: RandomAccessCollection>(_ haystack: C, _ needle: [UInt8]) -> Bool where C.Element == UInt8, C.Index == Int {
+/// The search itself: over a byte buffer, not generic, so it is compiled once, optimised,
+/// whichever module calls it.
+public enum TextSearch {
+    public static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
         guard haystack.count >= needle.count else { return false }
         let first = needle[0]
-        let last = haystack.endIndex - needle.count
-        var i = haystack.startIndex
+        let last = haystack.count - needle.count
+        var i = 0
         while i <= last {
             if haystack[i] == first {
                 var j = 1
