@@ -45,7 +45,7 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var registry = SchemaRegistry(adding: [StackCatalog.bundled.allMergeTypes])
+            var registry = SchemaRegistry(adding: StackCatalog.bundled.stacks.map(\.mergeTypes))
             for path in crds {
                 for schema in try CRDSchemaReader.read(try SourceFile.parseStream(path)) {
                     registry.register(schema.type, groupKind: schema.groupKind)

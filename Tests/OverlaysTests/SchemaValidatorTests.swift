@@ -56,7 +56,7 @@ enum WidgetSchema {
         """
 
     static func schemas() throws -> ValidationSchemas {
-        var s = ValidationSchemas(stackSchemas: WeaveStack().validationSchemas)
+        var s = ValidationSchemas(adding: [WeaveStack().validationSchemas])
         try s.addCRDs(parseStream(crd, file: "widget-crd.yaml"))
         return s
     }
@@ -78,7 +78,7 @@ enum WidgetSchema {
 }
 
 /// Resources of any kind, validated against the built-in schemas (and optional CRDs).
-func validationErrors(_ yaml: String, schemas: ValidationSchemas = ValidationSchemas(stackSchemas: WeaveStack().validationSchemas)) throws -> [Diagnostic] {
+func validationErrors(_ yaml: String, schemas: ValidationSchemas = ValidationSchemas(adding: [WeaveStack().validationSchemas])) throws -> [Diagnostic] {
     let validator = SchemaValidator(schemas: schemas)
     return try parseStream(yaml).filter { !$0.isNull }.flatMap { validator.validate(try Resource(document: $0)) }
 }
@@ -89,7 +89,7 @@ enum SharedCRDs {
     static var available: Bool { FileManager.default.fileExists(atPath: directory) }
 
     static let schemas: ValidationSchemas = {
-        var s = ValidationSchemas(stackSchemas: WeaveStack().validationSchemas)
+        var s = ValidationSchemas(adding: [WeaveStack().validationSchemas])
         try! s.addCRDs(inDirectory: directory)
         return s
     }()
@@ -454,7 +454,7 @@ struct BuiltinSchemaTests {
 
     @Test("one note per run names the kinds not fully validated and suggests --crds")
     func coverageNote() throws {
-        let validator = SchemaValidator(schemas: ValidationSchemas(stackSchemas: WeaveStack().validationSchemas))
+        let validator = SchemaValidator(schemas: ValidationSchemas(adding: [WeaveStack().validationSchemas]))
         let docs = try parseStream(Self.chi + "---\napiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: {name: x}\nspec: {a: 1}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n")
         for doc in docs where !doc.isNull { _ = validator.validate(try Resource(document: doc)) }
         let note = try #require(validator.takeCoverageNote())
@@ -550,7 +550,7 @@ struct CRDValidationSchemaTests {
 
     @Test("a CRD replaces the built-in rules of its kind; an unknown kind is left alone")
     func lookupOrder() throws {
-        var schemas = ValidationSchemas(stackSchemas: WeaveStack().validationSchemas)
+        var schemas = ValidationSchemas(adding: [WeaveStack().validationSchemas])
         guard case .stack = schemas.lookup(apiVersion: "apps.wandb.com/v1", kind: "WeightsAndBiases") else { Issue.record("built-in"); return }
         guard case .core = schemas.lookup(apiVersion: "v1", kind: "Secret") else { Issue.record("core"); return }
         guard case .unknown = schemas.lookup(apiVersion: "apps.wandb.com/v2", kind: "WeightsAndBiases") else { Issue.record("v2"); return }
@@ -563,7 +563,7 @@ struct CRDValidationSchemaTests {
 
     @Test("--crds DIR: a missing directory, and a directory without CRDs, are errors")
     func directoryErrors() throws {
-        var schemas = ValidationSchemas(stackSchemas: WeaveStack().validationSchemas)
+        var schemas = ValidationSchemas(adding: [WeaveStack().validationSchemas])
         let missing = diagnostic { try schemas.addCRDs(inDirectory: "/nonexistent-crds") }
         #expect(missing?.headline == "error: --crds /nonexistent-crds: no such directory")
         let scratch = try Scratch(prefix: "gitops-weave-crds")
@@ -685,7 +685,7 @@ struct RenderedValidationTests {
 
     @Test("the bundled environments validate cleanly against the built-in schemas")
     func bundledBuiltin() throws {
-        let validator = SchemaValidator(schemas: ValidationSchemas(stackSchemas: WeaveStack().validationSchemas))
+        let validator = SchemaValidator(schemas: ValidationSchemas(adding: [WeaveStack().validationSchemas]))
         for env in try bundled() {
             #expect(validator.validate(env.resources).map(\.description) == [], "\(env.name)")
         }
@@ -854,7 +854,7 @@ struct RenderedValidationTests {
             #expect(src.relative(found) == [example.headline])
             #expect(found.allSatisfy { $0.hint != nil })
         }
-        let builtin = SchemaValidator(schemas: ValidationSchemas(stackSchemas: WeaveStack().validationSchemas)).validate(env.resources)
+        let builtin = SchemaValidator(schemas: ValidationSchemas(adding: [WeaveStack().validationSchemas])).validate(env.resources)
         #expect(src.relative(builtin) == (example.builtin ? [example.headline] : []))
     }
 
@@ -890,7 +890,7 @@ struct SchemaValidatorEdgeTests {
             .replacingOccurrences(of: "                  apiVersion: {type: string}\n", with: "")
             .replacingOccurrences(of: "                  kind: {type: string}\n", with: "")
             .replacingOccurrences(of: "                  metadata: {type: object}\n", with: "")
-        var schemas = ValidationSchemas(stackSchemas: WeaveStack().validationSchemas)
+        var schemas = ValidationSchemas(adding: [WeaveStack().validationSchemas])
         try schemas.addCRDs(parseStream(crd, file: "widget-crd.yaml"))
         let resource = try Resource(document: try parse("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\nstray: 1\n"))
         let headlines = SchemaValidator(schemas: schemas).validate(resource).map(\.headline)

@@ -32,8 +32,10 @@ public struct ValidationSchemas: Sendable {
     /// Built-in schemas of the stacks' custom resources, by `group/version/Kind`.
     public var stackSchemas: [String: ValidationSchema] = [:]
 
-    public init(stackSchemas: [String: ValidationSchema] = [:]) {
-        self.stackSchemas = stackSchemas
+    /// The core kinds' schemas, and those of stacks (`Stack.validationSchemas`); an earlier
+    /// stack's schema wins over a later one's, as in `SchemaRegistry(adding:)`.
+    public init(adding stackSchemas: [[String: ValidationSchema]] = []) {
+        for more in stackSchemas { self.stackSchemas.merge(more) { a, _ in a } }
     }
 
     /// The kinds CRDs were read for, as `group/Kind`, sorted.

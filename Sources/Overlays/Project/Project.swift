@@ -67,9 +67,7 @@ public struct Project: Sendable {
             project.stacks.append(stack)
         }
         project.registry = SchemaRegistry(adding: project.stacks.map(\.mergeTypes))
-        project.validationSchemas = ValidationSchemas(stackSchemas: project.stacks.reduce(into: [:]) { all, stack in
-            all.merge(stack.validationSchemas) { a, _ in a }
-        })
+        project.validationSchemas = ValidationSchemas(adding: project.stacks.map(\.validationSchemas))
         let r = ProjectFileReader.self
         project.baseDirectory = try r.path(map["base"], default: "base", field: "base")
         project.layersDirectory = try r.path(map["layers"], default: "layers", field: "layers")

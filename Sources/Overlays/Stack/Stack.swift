@@ -73,9 +73,4 @@ public struct StackCatalog: Sendable {
 
     /// The known stack that has rule `id`.
     func owner(ofRule id: String) -> (any Stack)? { stacks.first { $0.rules.contains { $0.id == id } } }
-
-    /// Merge types of every known stack, for tools that merge files outside a project.
-    public var allMergeTypes: [String: MergeType] {
-        stacks.reduce(into: [:]) { all, stack in all.merge(stack.mergeTypes) { a, _ in a } }
-    }
 }
