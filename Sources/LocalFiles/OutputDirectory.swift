@@ -1,10 +1,10 @@
 import Foundation
-import Overlays
-import YAMLModel
 #if canImport(Glibc)
 import Glibc
-import MergeEngine
 #endif
+import Overlays
+import YAMLModel
+import MergeEngine
 
 /// Writes rendered environments to `<out>/<env>/`, replacing each directory atomically:
 /// the new tree is written beside it and swapped in, so a reader sees the old tree or the

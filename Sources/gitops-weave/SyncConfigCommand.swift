@@ -1,13 +1,13 @@
-import ArgumentParser
 import Foundation
-import Overlays
 #if canImport(Glibc)
 import Glibc
+#endif
+import ArgumentParser
+import Overlays
 import MergeEngine
 import YAMLModel
 import WeaveStack
 import LocalFiles
-#endif
 
 struct SyncConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -37,12 +37,10 @@ public struct RenderedEnvironment: Sendable {
     public init(_ outcome: Renderer.Outcome, target: SyncTarget, stacks: [any Stack], provenance: Provenance) {
         name = outcome.environment.name
         let order = SyncWave(stacks: stacks)
-        // Each resource's wave once, not once per comparison.
-        var ordered = outcome.resources.enumerated().map { (wave: order.of($0.element.id), offset: $0.offset, resource: $0.element) }
-            .sorted { ($0.wave, $0.offset) < ($1.wave, $1.offset) }.map(\.resource)
-        if target == .argocd {
-            ordered = ordered.map { order.annotate($0) }
-        }
+        // Each resource's wave once, for the sort and the annotation alike.
+        let sorted = outcome.resources.enumerated().map { (wave: order.of($0.element.id), offset: $0.offset, resource: $0.element) }
+            .sorted { ($0.wave, $0.offset) < ($1.wave, $1.offset) }
+        let ordered = target == .argocd ? sorted.map { SyncWave.annotate($0.resource, wave: $0.wave) } : sorted.map(\.resource)
         resources = ordered
         let emitter = YAMLEmitter()
         var files: [File] = []
@@ -156,12 +154,12 @@ public struct SyncWave: Sendable {
     }
 
     /// Adds the wave annotation, unless the source set one.
-    func annotate(_ r: Resource) -> Resource {
+    static func annotate(_ r: Resource, wave: Int) -> Resource {
         let annotations = r.node["metadata"]?["annotations"]
         if annotations?[Self.annotation] != nil { return r }
         var out = r
         let here = SourceLocation.generated("sync wave of \(r.id.kind)")
-        out.node = r.node.setting(["metadata", "annotations", Self.annotation], to: .scalar(.string(String(of(r.id))), at: here))
+        out.node = r.node.setting(["metadata", "annotations", Self.annotation], to: .scalar(.string(String(wave)), at: here))
         return out
     }
 }
