@@ -74,7 +74,7 @@ enum ClickHouseRules {
         var out: [Diagnostic] = []
         for chi in context.resources(S.clickHouseGroupKind) {
             let volumes = dataVolumes(chi).compactMap { claim -> (name: String, size: String, bytes: Double, node: Node)? in
-                guard let storage = S.value(claim, "spec", "resources", "requests", "storage"), let text = storage.scalar?.text,
+                guard let storage = claim.value(at: ["spec", "resources", "requests", "storage"]), let text = storage.scalar?.text,
                       let bytes = S.bytes(text) else { return nil }
                 return (claim["name"]?.stringValue ?? "?", text, bytes, storage)
             }

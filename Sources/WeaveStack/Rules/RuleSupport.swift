@@ -23,12 +23,6 @@ enum RuleSupport {
         return nil
     }
 
-    /// Follows mapping keys.
-    static func value(_ node: Node?, _ keys: String...) -> Node? {
-        var current = node
-        for k in keys { current = current?[k] }
-        return current
-    }
 
     /// `ClickHouseInstallation/wandb`, for messages.
     static func name(_ r: Resource) -> String { "\(r.id.kind)/\(r.id.name)" }

@@ -81,7 +81,7 @@ enum SecurityRules {
 
     /// Whether a pod spec requires its pods on different nodes.
     static func requiredHostAntiAffinity(_ podSpec: Node?) -> Node? {
-        guard let required = S.value(podSpec, "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"),
+        guard let required = podSpec?.value(at: ["affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"]),
               let terms = required.sequence,
               terms.contains(where: { $0["topologyKey"]?.stringValue == "kubernetes.io/hostname" }) else { return nil }
         return required
@@ -126,7 +126,7 @@ enum SecurityRules {
                     check(r, what: " (pod template \(name))", pods: count, required: required)
                 }
             case "apps/Deployment", "apps/StatefulSet":
-                guard let required = requiredHostAntiAffinity(S.value(r.node, "spec", "template", "spec")) else { continue }
+                guard let required = requiredHostAntiAffinity(r.node.value(at: ["spec", "template", "spec"])) else { continue }
                 check(r, what: "", pods: r.node["spec"]?["replicas"]?.scalar?.intValue ?? 1, required: required)
             default:
                 continue
