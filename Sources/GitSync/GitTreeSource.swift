@@ -76,9 +76,31 @@ public final class GitTreeSource: SourceTree, @unchecked Sendable {
 
 extension Repository {
     /// The commit a revision names (`HEAD~2`, `main`, a sha).
+    /// A revision that names nothing, or not a commit, is an error that says what was
+    /// expected and lists the branches and tags there are; libgit2's own message is not
+    /// shown.
     public func commitID(_ revision: String) throws -> ObjectID {
         var object: OpaquePointer?
-        try GitError.check(git_revparse_single(&object, handle, revision + "^{commit}"), "resolve \(revision)")
+        let result = git_revparse_single(&object, handle, revision + "^{commit}")
+        guard result == 0 else {
+            let known = (try? references(under: "refs/heads/"))?.map { String($0.name.dropFirst("refs/heads/".count)) } ?? []
+            let tags = (try? references(under: "refs/tags/"))?.map { String($0.name.dropFirst("refs/tags/".count)) } ?? []
+            let what: String
+            switch result {
+            case GIT_EAMBIGUOUS.rawValue: what = "is ambiguous: more than one object starts with it"
+            case GIT_EPEEL.rawValue: what = "names an object that is not a commit"
+            case GIT_EINVALIDSPEC.rawValue: what = "is not a valid revision"
+            default: what = "is not a revision in this repository"
+            }
+            var hint = "expected a commit id, a branch, a tag or an expression such as HEAD~1"
+            if let closest = Suggestion.closest(to: revision, in: known + tags) {
+                hint = "did you mean \(closest)?"
+            } else if !known.isEmpty {
+                hint += "; branches: " + known.prefix(8).joined(separator: ", ") + (known.count > 8 ? ", …" : "")
+                if !tags.isEmpty { hint += "; tags: " + tags.prefix(8).joined(separator: ", ") + (tags.count > 8 ? ", …" : "") }
+            }
+            throw Diagnostic.error(at: nil, "\"\(revision)\" \(what)", hint: hint)
+        }
         defer { git_object_free(object) }
         return ObjectID(git_object_id(object).pointee)
     }

@@ -25,8 +25,7 @@ struct CheckCommand: ParsableCommand {
             `gitops-weave publish` has run for that source.
             """)
 
-    @Argument(help: "Environments to check (default: all of them).")
-    var environments: [String] = []
+    @OptionGroup var selection: EnvironmentArguments
 
     @OptionGroup var source: SourceOptions
 
@@ -38,48 +37,42 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var output: ReportFormatOptions
 
     func run() throws {
-        try Diagnostics.exitOnError(check)
+        try Diagnostics.run(format: output.format, check)
     }
 
     func check() throws {
         let project = try source.loadProject()
         let allNames = try project.environmentNames()
-        let names = environments.isEmpty ? allNames : environments
+        let names = try selection.names(in: project)
         let provenance = SourceRevision.read(source.directory)
 
         // Render exactly as publish does.
         let renderer = Renderer(project: project)
         var renders: [RenderedEnvironment] = []
-        var diagnostics: [(String, Diagnostic)] = []
+        var diagnostics = DiagnosticList(namesEnvironments: names.count > 1)
         var failed: [String] = []
         for name in names {
             let outcome = renderer.render(named: name)
-            diagnostics += outcome.diagnostics.map { (name, $0) }
+            diagnostics.append(contentsOf: outcome.diagnostics, environment: name)
             if outcome.failed { failed.append(name); continue }
             renders.append(RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: provenance))
         }
         if !failed.isEmpty {
-            let summary = Diagnostic.error(at: nil, "cannot check \(failed.joined(separator: ", ")): the source does not render",
-                                           hint: "fix the errors above; publish would refuse this source too")
+            diagnostics.append(.error(at: nil, "cannot check \(failed.joined(separator: ", ")): the source does not render",
+                                      hint: "fix the errors above; publish would refuse this source too"))
             switch output.format {
             case .text:
-                for (_, d) in diagnostics { Diagnostics.print(d) }
-                Diagnostics.print(summary)
+                diagnostics.print()
             case .json:
-                try JSONOutput.print(CheckFailureReport(
-                    renderFailed: failed,
-                    diagnostics: diagnostics.map { DiagnosticJSON($1, environment: $0) } + [DiagnosticJSON(summary, environment: nil)]),
-                    slashes: .unescaped)
+                try JSONOutput.print(CheckFailureReport(renderFailed: failed, diagnostics: diagnostics.json, errors: diagnostics.errors))
             }
             throw ExitCode(1)
         }
-        if output.format == .text {
-            for (_, d) in diagnostics { Diagnostics.print(d) }
-        }
+        if output.format == .text { diagnostics.print() }
 
         let repository = try openRepository()
         let target = rendered.renderedBranch(in: repository)
-        let report = try Freshness.check(renders, against: target, environmentsInSource: environments.isEmpty ? Set(allNames) : nil)
+        let report = try Freshness.check(renders, against: target, environmentsInSource: selection.isSelection ? nil : Set(allNames))
         switch output.format {
         case .text: printText(report, provenance: provenance)
         case .json:
@@ -87,7 +80,7 @@ struct CheckCommand: ParsableCommand {
                 report, provenance: provenance,
                 branch: rendered.layout == .directory ? RenderedBranch.qualified(rendered.branch) : "refs/heads/env/*",
                 layout: rendered.layout,
-                diagnostics: diagnostics.map { DiagnosticJSON($1, environment: $0) }), slashes: .unescaped)
+                diagnostics: diagnostics.json))
         }
         if !report.isFresh { throw ExitCode(1) }
     }
@@ -214,9 +207,10 @@ struct CheckReport: Encodable {
 }
 
 /// `check --format json` when the source does not render: `fresh` false, the environments
-/// that failed, and their diagnostics with the summary last.
+/// that failed, their diagnostics with the summary last, and the number of errors.
 struct CheckFailureReport: Encodable {
     var fresh = false
     var renderFailed: [String]
     var diagnostics: [DiagnosticJSON]
+    var errors: Int
 }

@@ -25,16 +25,18 @@ struct DiffCommand: ParsableCommand {
             GitHub's comment limit), cut at resource boundaries with a note; --split writes \
             every part to numbered files instead.
 
-            Exit status: 0, or 1 with --exit-code when any environment changes; 2 on errors.
+            --env NAME (repeatable) compares only the environments named.
+
+            Exit status, like git diff --exit-code: 0 when no environment changes, 1 when one \
+            does or on an error, 2 for a usage error.
             """)
 
     @OptionGroup var revisions: RevisionRange
 
+    @OptionGroup var selection: EnvironmentOptions
+
     @Option(help: "text (a unified diff, coloured on a terminal unless NO_COLOR is set), markdown, or json.")
     var format: DiffFormat = .text
-
-    @Flag(help: "Exit with status 1 when any environment changes.")
-    var exitCode = false
 
     @Flag(help: "With --format markdown, write every part to numbered files instead of cutting.")
     var split = false
@@ -53,30 +55,19 @@ struct DiffCommand: ParsableCommand {
     }
 
     func run() throws {
-        let diff: RenderDiff
-        do {
-            diff = try revisions.comparison { project, environments in
+        var diff: RenderDiff?
+        try Diagnostics.run(format: format == .json ? .json : .text) {
+            diff = try revisions.comparison(environments: selection.selection) { project, environments in
                 try validation.checkHead(project, environments, head: revisions.head)
             }.diff()
-        } catch let failure as RenderFailure {
-            failure.diagnostics.forEach(Diagnostics.print)
-            Diagnostics.print(.error(at: nil, "cannot compare: an environment does not render"))
-            throw ExitCode(2)
-        } catch let d as Diagnostic {
-            Diagnostics.print(d)
-            throw ExitCode(2)
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            Diagnostics.print(.error(at: nil, "\(error)"))
-            throw ExitCode(2)
         }
+        guard let diff else { return }
         switch format {
         case .text:
             let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
             FileHandle.standardOutput.write(Data(diff.text(color: color).utf8))
         case .markdown:
-            let parts = diff.markdown(maxChars: maxChars, split: split)
+            let parts = diff.markdown(maxChars: maxChars, split: split, fullDiffCommand: fullDiffCommand)
             if split {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 for (i, part) in parts.enumerated() {
@@ -88,9 +79,29 @@ struct DiffCommand: ParsableCommand {
                 FileHandle.standardOutput.write(Data(parts[0].utf8))
             }
         case .json:
-            try JSONOutput.print(DiffReport(diff), slashes: .escaped)
+            try JSONOutput.print(DiffReport(diff))
         }
-        if exitCode && !diff.isEmpty { throw ExitCode(1) }
+        if !diff.isEmpty { throw ExitCode(1) }
+    }
+
+    /// This comparison again, writing every Markdown part: what the truncation note suggests.
+    var fullDiffCommand: String {
+        var words = ["gitops-weave", "diff"]
+        if let base = revisions.base { words.append(base) }
+        if let head = revisions.head { words.append(head) }
+        if revisions.source != "." { words += ["--source", revisions.source] }
+        for env in selection.named { words += ["--env", env] }
+        words += ["--format", "markdown", "--split"]
+        if maxChars != 65_000 { words += ["--max-chars", String(maxChars)] }
+        return words.map(ShellWord.quoted).joined(separator: " ")
+    }
+}
+
+/// A word for a POSIX shell, quoted only when it must be.
+enum ShellWord {
+    static func quoted(_ word: String) -> String {
+        let plain = !word.isEmpty && word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:@~^,+".contains($0) }
+        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 
@@ -104,27 +115,20 @@ struct AffectedCommand: ParsableCommand {
         abstract: "List the environments whose rendered output differs between two revisions.",
         discussion: """
             Prints one environment name per line, for a CI matrix. Same defaults as diff: BASE \
-            is the merge base with the default branch, HEAD the working tree. Exit status: 0, \
-            or 2 on errors.
+            is the merge base with the default branch, HEAD the working tree; --env NAME \
+            considers only the environments named. Exit status: 0, 1 on an error, 2 for a \
+            usage error.
             """)
 
     @OptionGroup var revisions: RevisionRange
 
+    @OptionGroup var selection: EnvironmentOptions
+
     func run() throws {
-        do {
-            for env in try revisions.comparison().diff().environments {
+        try Diagnostics.run {
+            for env in try revisions.comparison(environments: selection.selection).diff().environments {
                 print(env.name)
             }
-        } catch let failure as RenderFailure {
-            failure.diagnostics.forEach(Diagnostics.print)
-            throw ExitCode(2)
-        } catch let d as Diagnostic {
-            Diagnostics.print(d)
-            throw ExitCode(2)
-        } catch {
-            Diagnostics.print(.error(at: nil, "\(error)"))
-            throw ExitCode(2)
         }
     }
 }
-

@@ -44,15 +44,16 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var output: ReportFormatOptions
 
     func run() throws {
-        do {
+        try Diagnostics.run(format: output.format) {
             let selector = try ResourceSelector(parsing: resource)
             let path = try FieldPath(parsing: fieldPath)
             let project = try source.loadProject()
             let outcome = Renderer(project: project).render(named: environment)
             let errors = outcome.diagnostics.filter { $0.severity == .error }
             guard errors.isEmpty else {
-                try fail(errors)
-                throw ExitCode(1)
+                var list = DiagnosticList()
+                list.append(contentsOf: errors, environment: environment)
+                throw CommandFailure(list)
             }
             let explanation = try Explanation(outcome, resource: selector, path: path,
                                               layout: .init(project: project, environment: outcome.environment))
@@ -60,30 +61,8 @@ struct ExplainCommand: ParsableCommand {
             case .text:
                 FileHandle.standardOutput.write(Data(explanation.text.utf8))
             case .json:
-                try JSONOutput.print(ExplanationReport(explanation), slashes: .unescaped)
+                try JSONOutput.print(ExplanationReport(explanation))
             }
-        } catch let d as Diagnostic {
-            try fail([d])
-            throw ExitCode(1)
         }
     }
-
-    /// Errors on stderr (text), or as `{"diagnostics": [...], "errors": N}` on stdout (json).
-    func fail(_ diagnostics: [Diagnostic]) throws {
-        switch output.format {
-        case .text:
-            for d in diagnostics { Diagnostics.print(d) }
-        case .json:
-            try JSONOutput.print(ExplainFailureReport(
-                diagnostics: diagnostics.map { DiagnosticJSON($0, environment: environment) },
-                errors: diagnostics.filter { $0.severity == .error }.count), slashes: .unescaped)
-        }
-    }
-}
-
-/// `explain --format json` when there is nothing to explain: the diagnostics saying why,
-/// and the number of errors.
-struct ExplainFailureReport: Encodable {
-    var diagnostics: [DiagnosticJSON]
-    var errors: Int
 }

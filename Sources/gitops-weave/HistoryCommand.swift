@@ -48,24 +48,20 @@ struct HistoryCommand: ParsableCommand {
 
     @OptionGroup var output: ReportFormatOptions
 
+    func validate() throws {
+        if field != nil && resource == nil {
+            throw ValidationError("--field needs --resource: a field belongs to one resource (add --resource Kind/name)")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit)") }
+    }
+
     func run() throws {
-        try Diagnostics.exitOnError(history)
+        try Diagnostics.run(format: output.format, history)
     }
 
     func history() throws {
-        // Usage errors exit 1 like every other error (ArgumentParser's own would exit 64).
         let selector = try resource.map { try ResourceSelector(parsing: $0) }
-        var path: FieldPath?
-        if let field {
-            guard selector != nil else {
-                throw Diagnostic.error(at: nil, "--field needs --resource: a field belongs to one resource",
-                                       hint: "add --resource Kind/name, e.g. --resource ClickHouseInstallation/wandb")
-            }
-            path = try FieldPath(parsing: field)
-        }
-        if let limit, limit < 1 {
-            throw Diagnostic.error(at: nil, "--limit must be at least 1, not \(limit)")
-        }
+        let path = try field.map { try FieldPath(parsing: $0) }
 
         let location = repo ?? "."
         if PublishCommand.isURL(location) {
@@ -105,7 +101,7 @@ struct HistoryCommand: ParsableCommand {
         case .text: printText(result, selector: selector, path: path)
         case .json:
             try JSONOutput.print(HistoryReport(result, environment: environment, layout: rendered.layout, reference: reference,
-                                               selector: selector, path: path), slashes: .unescaped)
+                                               selector: selector, path: path))
         }
     }
 

@@ -10,19 +10,12 @@ import YAMLModel
 /// JSONSerialization case-insensitively; the reports' keys are lower camel case words that
 /// sort alike either way).
 enum JSONOutput {
-    /// How `/` is written. render, validate, diff and publish have always written `\/`;
-    /// check, history and explain write `/`. Both are the same JSON to a parser.
-    enum Slashes {
-        case escaped
-        case unescaped
-    }
-
-    /// Prints `report` on standard output. A report that cannot be encoded is an internal
-    /// error, printed as `error: ...`; the command then exits with status 1.
-    static func print<Report: Encodable>(_ report: Report, slashes: Slashes) throws {
+    /// Prints `report` on standard output, with `/` as it is (never `\/`). A report that
+    /// cannot be encoded is an internal error, printed as `error: ...`; the command then
+    /// exits with status 1.
+    static func print<Report: Encodable>(_ report: Report) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        if slashes == .unescaped { encoder.outputFormatting.insert(.withoutEscapingSlashes) }
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data
         do {
             data = try encoder.encode(report)

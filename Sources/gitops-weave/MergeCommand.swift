@@ -44,7 +44,7 @@ struct MergeCommand: ParsableCommand {
     var jsonPatches: [String] = []
 
     func run() throws {
-        do {
+        try Diagnostics.run {
             var registry = SchemaRegistry(adding: StackCatalog.bundled.stacks.map(\.mergeTypes))
             for path in crds {
                 for schema in try CRDSchemaReader.read(try SourceFile.parseStream(path)) {
@@ -68,9 +68,6 @@ struct MergeCommand: ParsableCommand {
             }
             for note in patcher.notes { Diagnostics.print(note) }
             FileHandle.standardOutput.write(YAMLEmitter().emitStream(patcher.resources.map(\.node)).data(using: .utf8)!)
-        } catch let d as Diagnostic {
-            Diagnostics.print(d)
-            throw ExitCode(1)
         }
     }
 }

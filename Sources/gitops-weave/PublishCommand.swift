@@ -33,11 +33,7 @@ struct PublishCommand: ParsableCommand {
             https URLs.
             """)
 
-    @Argument(help: "Environments to publish (default: all of them).")
-    var environments: [String] = []
-
-    @Flag(help: "Publish every environment (the default when none is named).")
-    var all = false
+    @OptionGroup var selection: EnvironmentArguments
 
     @OptionGroup var source: SourceOptions
 
@@ -66,30 +62,19 @@ struct PublishCommand: ParsableCommand {
     @OptionGroup var validation: ValidationOptions
 
     func validate() throws {
-        if all && !environments.isEmpty { throw ValidationError("name environments or pass --all, not both") }
         if let author, Signature(parsing: author) == nil {
             throw ValidationError("--author takes \"Name <email>\", not \"\(author)\"")
         }
     }
 
     func run() throws {
-        do {
-            try publish()
-        } catch let d as Diagnostic {
-            Diagnostics.print(d)
-            throw ExitCode(1)
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            Diagnostics.print(.error(at: nil, "\(error)"))
-            throw ExitCode(1)
-        }
+        try Diagnostics.run(format: output.format, publish)
     }
 
     func publish() throws {
         let project = try source.loadProject()
         let allNames = try project.environmentNames()
-        let names = environments.isEmpty ? allNames : environments
+        let names = try selection.names(in: project)
         let sourceRepository = try Repository.discover(containing: source.directory)
         let sourceInfo = try describeSource(sourceRepository)
         if sourceInfo.dirty && !allowDirty {
@@ -102,11 +87,16 @@ struct PublishCommand: ParsableCommand {
                                       provenance: .init(sourceRevision: sourceInfo.commit, sourceDirty: sourceInfo.dirty),
                                       validator: try validation.validator(for: project))
         let results = pipeline.run(names)
-        for result in results { result.diagnostics.forEach(Diagnostics.print) }
-        validation.printCoverageNote(project, text: output.format == .text)
+        var diagnostics = DiagnosticList(namesEnvironments: names.count > 1)
+        for result in results { diagnostics.append(contentsOf: result.diagnostics, environment: result.name) }
         let rendered = results.compactMap(\.environment)
         if results.contains(where: \.failed) {
-            throw Diagnostic.error(at: nil, "nothing was published: fix the errors above and publish again")
+            diagnostics.append(.error(at: nil, "nothing was published: fix the errors above and publish again"))
+            throw CommandFailure(diagnostics)
+        }
+        if output.format == .text {
+            diagnostics.print()
+            validation.printCoverageNote(project, text: true)
         }
 
         let (target, pushTo) = try targetRepository(sourceRepository)
@@ -117,7 +107,7 @@ struct PublishCommand: ParsableCommand {
         options.layout = layoutOptions.layout
         options.pushTo = pushTo
         let result = try Publisher(repository: target).publish(rendered, options: options)
-        try report(result, names: names, source: sourceInfo)
+        try report(result, names: names, source: sourceInfo, diagnostics: diagnostics)
     }
 
     /// The repository to commit to, and where to push.
@@ -173,7 +163,7 @@ struct PublishCommand: ParsableCommand {
         return Publisher.Source(commit: head, repository: location, dirty: try repository.hasUncommittedChanges(), author: author)
     }
 
-    func report(_ result: Publisher.Result, names: [String], source: Publisher.Source) throws {
+    func report(_ result: Publisher.Result, names: [String], source: Publisher.Source, diagnostics: DiagnosticList) throws {
         switch output.format {
         case .text:
             if result.upToDate {
@@ -186,7 +176,7 @@ struct PublishCommand: ParsableCommand {
                 print("  \(c.environment): \(c.kind.rawValue)")
             }
         case .json:
-            try JSONOutput.print(PublishReport(result, source: source), slashes: .escaped)
+            try JSONOutput.print(PublishReport(result, source: source, diagnostics: diagnostics))
         }
     }
 }
@@ -215,8 +205,10 @@ struct PublishReport: Encodable {
     var changes: [Change]
     var retries: Int
     var sourceCommit: String?
+    /// Warnings and notes of the render (a publish with errors prints FailureReport).
+    var diagnostics: [DiagnosticJSON]
 
-    init(_ result: Publisher.Result, source: Publisher.Source) {
+    init(_ result: Publisher.Result, source: Publisher.Source, diagnostics: DiagnosticList) {
         upToDate = result.upToDate
         commits = result.commits.map { Commit(reference: $0.reference, commit: $0.commit.hex) }
         changes = result.changes.map {
@@ -225,9 +217,10 @@ struct PublishReport: Encodable {
         }
         retries = result.retries
         sourceCommit = source.commit
+        self.diagnostics = diagnostics.json
     }
 
-    enum CodingKeys: String, CodingKey { case upToDate, commits, changes, retries, sourceCommit }
+    enum CodingKeys: String, CodingKey { case upToDate, commits, changes, retries, sourceCommit, diagnostics }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -236,5 +229,6 @@ struct PublishReport: Encodable {
         try c.encode(changes, forKey: .changes)
         try c.encode(retries, forKey: .retries)
         try c.encodeOrNull(sourceCommit, forKey: .sourceCommit)
+        try c.encode(diagnostics, forKey: .diagnostics)
     }
 }

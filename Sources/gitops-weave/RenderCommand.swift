@@ -18,85 +18,46 @@ struct RenderCommand: ParsableCommand {
             and tool version. Each directory is replaced atomically; files of removed resources \
             disappear.
 
-            Errors from every environment are reported, each as `file:line:col: error: ...`; \
-            environments without errors are still written. Exit status: 0 when every environment \
-            rendered, 1 otherwise.
+            With no environment named, every environment is rendered. Errors from every \
+            environment are reported, each once as `file:line:col: error: ...` (naming the \
+            environments it breaks); environments without errors are still written. Exit status: \
+            0 when every environment rendered, 1 otherwise, 2 for a usage error.
             """)
 
-    @Argument(help: "Environments to render (names of files under environments/).")
-    var environments: [String] = []
-
-    @Flag(help: "Render every environment.")
-    var all = false
+    @OptionGroup var selection: EnvironmentArguments
 
     @OptionGroup var source: SourceOptions
 
-    @Option(help: ArgumentHelp("Where to write the environments (default: the project's output.directory).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Where to write the environments (default: the project's output.directory, out/).", valueName: "DIR"))
     var out: String?
 
     @OptionGroup var output: ReportFormatOptions
 
     @OptionGroup var validation: ValidationOptions
 
-    func validate() throws {
-        if all && !environments.isEmpty {
-            throw ValidationError("name environments or pass --all, not both")
-        }
-    }
-
     func run() throws {
         let report = Report(format: output.format)
-        let project: Project
-        do {
-            project = try source.loadProject()
-        } catch let d as Diagnostic {
-            try report.finish(rendered: [], diagnostics: [(nil, d)])
-            throw ExitCode(1)
-        }
-        var names = environments
-        if all || names.isEmpty {
-            let known: [String]
-            do {
-                known = try project.environmentNames()
-            } catch let d as Diagnostic {
-                // An environments directory that leads out of the source, say.
-                try report.finish(rendered: [], diagnostics: [(nil, d)])
-                throw ExitCode(1)
-            } catch {
-                try report.finish(rendered: [], diagnostics: [(nil, .error(at: nil, "cannot list the environments: \(error)"))])
-                throw ExitCode(1)
-            }
-            if !all {
-                try report.finish(rendered: [], diagnostics: [(nil, .error(
-                    at: nil, "name the environments to render, or pass --all",
-                    hint: known.isEmpty ? "there are no environments yet" : "environments: " + known.joined(separator: ", ")))])
-                throw ExitCode(1)
-            }
-            names = known
-        }
-        let validator: SchemaValidator?
-        do {
-            validator = try validation.validator(for: project)
-        } catch let d as Diagnostic {
-            try report.finish(rendered: [], diagnostics: [(nil, d)])
-            throw ExitCode(1)
-        }
-        let outRoot = out ?? (source.directory as NSString).appendingPathComponent(project.outputDirectory)
-        let pipeline = RenderPipeline(renderer: Renderer(project: project), provenance: SourceRevision.read(source.directory), validator: validator)
-        let total = names.count
-        let results = pipeline.write(names, to: OutputDirectory(outRoot)) { done in report.progress("rendered \(done)/\(total) environments") }
+        try Diagnostics.run(format: output.format) {
+            let project = try source.loadProject()
+            let names = try selection.names(in: project)
+            let validator = try validation.validator(for: project)
+            let outRoot = out ?? (source.directory as NSString).appendingPathComponent(project.outputDirectory)
+            let pipeline = RenderPipeline(renderer: Renderer(project: project), provenance: SourceRevision.read(source.directory), validator: validator)
+            let total = names.count
+            let results = pipeline.write(names, to: OutputDirectory(outRoot)) { done in report.progress("rendered \(done)/\(total) environments") }
 
-        var rendered: [(name: String, directory: String, resources: Int)] = []
-        var diagnostics: [(String?, Diagnostic)] = []
-        for result in results {
-            diagnostics += result.diagnostics.map { (result.name, $0) }
-            if let directory = result.directory { rendered.append((result.name, directory, result.resources)) }
+            var rendered: [(name: String, directory: String, resources: Int)] = []
+            var diagnostics = DiagnosticList(namesEnvironments: names.count > 1)
+            for result in results {
+                diagnostics.append(contentsOf: result.diagnostics, environment: result.name)
+                if let directory = result.directory { rendered.append((result.name, directory, result.resources)) }
+            }
+            if output.format == .text, SchemaValidation.notesOnTerminal, let note = validator?.takeCoverageNote() {
+                diagnostics.append(note)
+            }
+            try report.finish(rendered: rendered, diagnostics: diagnostics)
+            if diagnostics.hasErrors { throw ExitCode(1) }
         }
-        if output.format == .text, SchemaValidation.notesOnTerminal, let note = validator?.takeCoverageNote() {
-            diagnostics.append((nil, note))
-        }
-        try report.finish(rendered: rendered, diagnostics: diagnostics)
-        if diagnostics.contains(where: { $0.1.severity == .error }) { throw ExitCode(1) }
     }
 }
 
@@ -131,19 +92,19 @@ final class Report: @unchecked Sendable {
         progressShown = true
     }
 
-    func finish(rendered: [(name: String, directory: String, resources: Int)], diagnostics: [(String?, Diagnostic)]) throws {
+    func finish(rendered: [(name: String, directory: String, resources: Int)], diagnostics: DiagnosticList) throws {
         if progressShown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
         switch format {
         case .text:
-            for (_, d) in diagnostics { Diagnostics.print(d) }
+            diagnostics.print()
             for r in rendered {
                 print("rendered \(r.name): \(r.resources) resources in \(r.directory)")
             }
         case .json:
             try JSONOutput.print(RenderReport(
                 rendered: rendered.map { .init(environment: $0.name, directory: $0.directory, resources: $0.resources) },
-                diagnostics: diagnostics.map { env, d in DiagnosticJSON(d, environment: env) },
-                errors: diagnostics.filter { $0.1.severity == .error }.count), slashes: .escaped)
+                diagnostics: diagnostics.json,
+                errors: diagnostics.errors))
         }
     }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import GitSync
 import LocalFiles
 import Overlays
+import YAMLModel
+import Foundation
 
 // The options several commands share, each declared once. A command puts the group where
 // the option goes in its help (`@OptionGroup var source: SourceOptions`); the help text
@@ -37,8 +39,26 @@ struct RevisionRange: ParsableArguments {
 
     /// The comparison of the source at `base` and at `head`; `inspectHead` sees what HEAD
     /// rendered.
-    func comparison(inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) -> RevisionComparison {
-        RevisionComparison(source: source, base: base, head: head, stacks: .bundled, inspectHead: inspectHead)
+    func comparison(environments: [String]? = nil, inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) throws -> RevisionComparison {
+        try refuseEnvironmentAsRevision()
+        var comparison = RevisionComparison(source: source, base: base, head: head, stacks: .bundled, inspectHead: inspectHead)
+        comparison.environments = environments
+        return comparison
+    }
+
+    /// `diff HEAD dev-minio` reads dev-minio as a revision; when it is none but names an
+    /// environment, say how to compare one environment.
+    func refuseEnvironmentAsRevision() throws {
+        let revisions = [base, head].compactMap { $0 }
+        guard !revisions.isEmpty else { return }
+        let repository = try? Repository.discover(containing: source)
+        let environments = (try? Project.load(from: FileSystemSource(root: source), stacks: .bundled).environmentNames()) ?? []
+        for revision in revisions where environments.contains(revision) {
+            if let repository, (try? repository.commitID(revision)) != nil { continue }
+            let others = revisions.filter { $0 != revision }
+            throw Diagnostic.error(at: nil, "\(revision) is an environment, not a revision",
+                                   hint: "compare one environment with --env: gitops-weave diff \((others + ["--env", revision]).joined(separator: " "))")
+        }
     }
 }
 
@@ -75,5 +95,72 @@ struct RenderedBranchOptions: ParsableArguments {
     /// The rendered branch (or env/<name> branches) in `repository`.
     func renderedBranch(in repository: Repository) -> RenderedBranch {
         RenderedBranch(repository: repository, layout: layout, branch: branch)
+    }
+}
+
+/// `--env NAME --all`: the environments a command works on, the same way in every command.
+/// None named means all of them; `--all` says so explicitly. Commands whose arguments are
+/// not revisions also take the names as arguments (EnvironmentArguments).
+struct EnvironmentOptions: ParsableArguments {
+    @Option(name: .customLong("env"),
+            help: ArgumentHelp("An environment to work on (repeatable, or comma-separated; default: all of them).", valueName: "NAME"))
+    var env: [String] = []
+
+    @Flag(help: "Every environment (the default when none is named).")
+    var all = false
+
+    /// The names given with --env.
+    var named: [String] { env.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } }
+
+    /// Nil for all of them.
+    var selection: [String]? { named.isEmpty ? nil : named }
+
+    func validate() throws {
+        if all && !named.isEmpty { throw ValidationError("name environments or pass --all, not both") }
+    }
+
+    /// The environments named, each checked against the project; all of them when none is.
+    func names(in project: Project, also arguments: [String] = []) throws -> [String] {
+        let requested = arguments + named
+        guard !requested.isEmpty else { return try project.environmentNames() }
+        // When environments/ cannot be listed (it leads outside the source, say), each name
+        // gets the project's own error for its file.
+        let listed = Result { try project.environmentNames() }
+        if case .failure = listed { for name in requested { _ = try project.environment(named: name) } }
+        let known = try listed.get()
+        var seen = Set<String>()
+        var names: [String] = []
+        for name in requested where seen.insert(name).inserted {
+            guard known.contains(name) else {
+                // A name that is a path gets the project's own error (it leads outside the
+                // source, or into a directory), not a suggestion.
+                if name.contains("/") || name.contains("..") { _ = try project.environment(named: name) }
+                let closest = Suggestion.closest(to: name, in: known)
+                throw Diagnostic.error(at: nil, "no environment named \"\(name)\" in \(project.source.displayPath(project.environmentsDirectory))/",
+                                       hint: closest.map { "did you mean \($0)?" } ?? (known.isEmpty ? "there are no environments yet" : "environments: " + known.joined(separator: ", ")))
+            }
+            names.append(name)
+        }
+        return names
+    }
+}
+
+/// `[<environments> ...] --env NAME --all`: EnvironmentOptions, and the names as arguments,
+/// for the commands that take no other arguments.
+struct EnvironmentArguments: ParsableArguments {
+    @Argument(help: "Environments to work on (names of files under environments/; default: all of them).")
+    var environments: [String] = []
+
+    @OptionGroup var options: EnvironmentOptions
+
+    func validate() throws {
+        if options.all && !environments.isEmpty { throw ValidationError("name environments or pass --all, not both") }
+    }
+
+    /// Whether names were given (not all environments).
+    var isSelection: Bool { !environments.isEmpty || !options.named.isEmpty }
+
+    func names(in project: Project) throws -> [String] {
+        try options.names(in: project, also: environments)
     }
 }

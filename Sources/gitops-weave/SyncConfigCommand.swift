@@ -44,14 +44,13 @@ struct SyncConfigCommand: ParsableCommand {
 
             The output is the same bytes for the same input. Errors go to standard error as \
             `error: ...` (`file:line:col: error: ...` for a bad project or environment file). \
-            Exit status: 0 on success, 1 on an error.
+            Exit status: 0 on success, 1 on an error, 2 for a usage error.
             """)
 
     @Argument(help: "The tool that syncs the cluster.")
     var tool: SyncTarget
 
-    @Argument(help: "Environments to sync (default: every environment of the project).")
-    var environments: [String] = []
+    @OptionGroup var selection: EnvironmentArguments
 
     @OptionGroup var source: SourceOptions
 
@@ -71,28 +70,26 @@ struct SyncConfigCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the objects to FILE, replacing it atomically, instead of standard output.", valueName: "FILE"))
     var out: String?
 
+    func validate() throws {
+        if repoURL == nil {
+            throw ValidationError("--repo-url is required: it is the URL \(tool == .argocd ? "Argo CD" : "Flux") clones (the repository gitops-weave publish pushes to, e.g. --repo-url https://github.com/acme/weave-deploy.git)")
+        }
+        if layout == .branch, let branch {
+            throw ValidationError("--branch \(branch) does not apply to --layout branch: every environment has its own branch there, \(SyncConfig.environmentBranchPrefix)<environment>")
+        }
+    }
+
     func run() throws {
-        do {
-            let toolName = tool == .argocd ? "Argo CD" : "Flux"
-            guard let repoURL else {
-                throw Diagnostic.error(at: nil, "--repo-url is required: it is the URL \(toolName) clones",
-                                       hint: "pass the repository gitops-weave publish pushes to, e.g. --repo-url https://github.com/acme/weave-deploy.git")
-            }
-            if layout == .branch, let branch {
-                throw Diagnostic.error(at: nil, "--branch \(branch) does not apply to --layout branch",
-                                       hint: "in the branch layout every environment has its own branch, \(SyncConfig.environmentBranchPrefix)<environment>; --branch names the one branch of the directory layout")
-            }
+        try Diagnostics.run {
+            let repoURL = repoURL!
             let project = try source.loadProject()
-            var names = environments
+            let names = try selection.names(in: project)
             if names.isEmpty {
-                names = try project.environmentNames()
-                if names.isEmpty {
-                    throw Diagnostic.error(at: nil, "\(source.files.displayPath(project.environmentsDirectory))/ holds no environments",
-                                           hint: "an environment is a file environments/<name>.yaml")
-                }
-            } else {
-                for name in names { _ = try project.environment(named: name) }
+                throw Diagnostic.error(at: nil, "\(source.files.displayPath(project.environmentsDirectory))/ holds no environments",
+                                       hint: "an environment is a file environments/<name>.yaml")
             }
+            // The config lists environments by name only; a broken file must still stop it.
+            for name in names { _ = try project.environment(named: name) }
             let config = SyncConfig(tool: tool, layout: layout, environments: names, repoURL: repoURL,
                                     branch: branch ?? SyncConfig.defaultBranch, namespace: namespace)
             let documents = try config.documents()
@@ -105,9 +102,6 @@ struct SyncConfigCommand: ParsableCommand {
             } else {
                 FileHandle.standardOutput.write(Data(text.utf8))
             }
-        } catch let d as Diagnostic {
-            Diagnostics.print(d)
-            throw ExitCode(1)
         }
     }
 

@@ -27,14 +27,10 @@ struct ValidateCommand: ParsableCommand {
             Each error is printed as `file:line:col: error: ...` at the source line that set \
             the value (a layer's patch, an environment's parameter), naming the resource and \
             the rendered path, with a hint. Exit status: 0 when every environment renders and \
-            validates, 1 otherwise.
+            validates, 1 otherwise, 2 for a usage error.
             """)
 
-    @Argument(help: "Environments to validate (default: all of them).")
-    var environments: [String] = []
-
-    @Flag(help: "Validate every environment (the default when none is named).")
-    var all = false
+    @OptionGroup var selection: EnvironmentArguments
 
     @OptionGroup var source: SourceOptions
 
@@ -43,48 +39,44 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var output: ReportFormatOptions
 
     func validate() throws {
-        if all && !environments.isEmpty { throw ValidationError("name environments or pass --all, not both") }
         try schemas.checkDirectory()
     }
 
     func run() throws {
-        var diagnostics: [(String?, Diagnostic)] = []
-        var valid: [(name: String, resources: Int)] = []
-        var invalid: [String] = []
-        do {
+        try Diagnostics.run(format: output.format) {
             let project = try source.loadProject()
             let validator = try SchemaValidation.validator(project: project, crds: schemas.crds)
-            let names = environments.isEmpty ? try project.environmentNames() : environments
+            let names = try selection.names(in: project)
+            var diagnostics = DiagnosticList(namesEnvironments: names.count > 1)
+            var valid: [(name: String, resources: Int)] = []
+            var invalid: [String] = []
             for outcome in Renderer(project: project).renderAll(names) {
                 let name = outcome.environment.name
-                diagnostics += outcome.diagnostics.map { (name, $0) }
+                diagnostics.append(contentsOf: outcome.diagnostics, environment: name)
                 guard !outcome.failed else { invalid.append(name); continue }
                 let rendered = RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
                 let errors = validator.validate(rendered.resources)
-                diagnostics += errors.map { (name, $0) }
+                diagnostics.append(contentsOf: errors, environment: name)
                 if errors.contains(where: { $0.severity == .error }) {
                     invalid.append(name)
                 } else {
                     valid.append((name, rendered.resources.count))
                 }
             }
-            if let note = validator.takeCoverageNote() { diagnostics.append((nil, note)) }
-        } catch let d as Diagnostic {
-            diagnostics.append((nil, d))
+            if let note = validator.takeCoverageNote() { diagnostics.append(note) }
+            switch output.format {
+            case .text:
+                diagnostics.print()
+                for v in valid { print("valid \(v.name): \(v.resources) resources") }
+            case .json:
+                try JSONOutput.print(ValidationReport(
+                    valid: valid.map { .init(environment: $0.name, resources: $0.resources) },
+                    invalid: invalid,
+                    diagnostics: diagnostics.json,
+                    errors: diagnostics.errors))
+            }
+            if diagnostics.hasErrors { throw ExitCode(1) }
         }
-        let errors = diagnostics.filter { $0.1.severity == .error }.count
-        switch output.format {
-        case .text:
-            for (_, d) in diagnostics { Diagnostics.print(d) }
-            for v in valid { print("valid \(v.name): \(v.resources) resources") }
-        case .json:
-            try JSONOutput.print(ValidationReport(
-                valid: valid.map { .init(environment: $0.name, resources: $0.resources) },
-                invalid: invalid,
-                diagnostics: diagnostics.map { env, d in DiagnosticJSON(d, environment: env) },
-                errors: errors), slashes: .escaped)
-        }
-        if errors > 0 { throw ExitCode(1) }
     }
 }
 

@@ -51,22 +51,24 @@ struct ValidationOptions: ParsableArguments {
         Diagnostics.print(note)
     }
 
-    /// `diff`: validates what HEAD rendered. On errors prints them and exits with status 2,
-    /// as when HEAD does not render.
+    /// `diff`: validates what HEAD rendered. Errors end the comparison (a CommandFailure
+    /// naming them), as when HEAD does not render; warnings are printed.
     func checkHead(_ project: Project, _ environments: [RenderedEnvironment], head: String?) throws {
         guard !noValidate else { return }
+        var diagnostics = DiagnosticList(namesEnvironments: environments.count > 1)
         var failed = false
         for rendered in environments {
             let found = SchemaValidation.validate(rendered.resources, project: project, crds: crds)
-            found.diagnostics.forEach(Diagnostics.print)
+            diagnostics.append(contentsOf: found.diagnostics, environment: rendered.name)
             failed = failed || found.failed
         }
-        printCoverageNote(project, text: true)
         if failed {
-            Diagnostics.print(.error(at: nil, "cannot compare: \(head ?? "the working tree") does not pass schema validation",
-                                     hint: "fix the errors above, or pass --no-validate"))
-            throw ExitCode(2)
+            diagnostics.append(.error(at: nil, "cannot compare: \(head ?? "the working tree") does not pass schema validation",
+                                      hint: "fix the errors above, or pass --no-validate"))
+            throw CommandFailure(diagnostics)
         }
+        diagnostics.print()
+        printCoverageNote(project, text: true)
     }
 }
 

@@ -32,7 +32,8 @@ struct DiffCommandTests {
         #expect(affected.stdout == "prod-aws\nprod-openshift-minio\n")
 
         let json = try weave(w, ["diff", "main", "HEAD", "--format", "json"], in: src)
-        #expect(json.status == 0, "\(json)")
+        // Changes exit 1 in every format, as git diff --exit-code does.
+        #expect(json.status == 1, "\(json)")
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         #expect(object["compared"] as? Int == 4)
         let envs = object["environments"] as! [[String: Any]]
@@ -45,7 +46,7 @@ struct DiffCommandTests {
             #expect(changed == ["-        replicasCount: 3", "+        replicasCount: 5"], "\(diff)")
         }
 
-        let text = try weave(w, ["diff", "main", "HEAD", "--exit-code"], in: src)
+        let text = try weave(w, ["diff", "main", "HEAD"], in: src)
         #expect(text.status == 1)
         #expect(text.stdout.contains("--- a/prod-aws/clickhouseinstallation.clickhouse.altinity.com_clickhouse_wandb.yaml"))
         #expect(!text.stdout.contains("\u{1B}["), "NO_COLOR and a pipe: no colour")
@@ -86,7 +87,7 @@ struct DiffCommandTests {
         try w.commitAll(src, "Reformat")
         #expect(try w.git("diff", "--stat", "HEAD~1", "HEAD", in: src).contains("2 files changed"))
 
-        let diff = try weave(w, ["diff", "HEAD~1", "HEAD", "--exit-code"], in: src)
+        let diff = try weave(w, ["diff", "HEAD~1", "HEAD"], in: src)
         #expect(diff.status == 0, "\(diff)")
         #expect(diff.stdout == "no changes in 4 environments\n")
         #expect(try weave(w, ["affected", "HEAD~1", "HEAD"], in: src).stdout.isEmpty)
@@ -109,7 +110,7 @@ struct DiffCommandTests {
         let w = try World()
         let src = try hugeChange(w)
         let md = try weave(w, ["diff", "HEAD~1", "HEAD", "--format", "markdown"], in: src)
-        #expect(md.status == 0, "\(md.stderr)")
+        #expect(md.status == 1, "\(md.stderr)")
         #expect(md.stdout.count <= 65_000, "\(md.stdout.count) characters")
         #expect(md.stdout.contains("### gitops-weave diff: 120 of 120 environments change"))
         #expect(md.stdout.contains("> **Truncated** at 65000 characters:"))
@@ -122,7 +123,7 @@ struct DiffCommandTests {
 
         let out = w.url("parts")
         let split = try weave(w, ["diff", "HEAD~1", "HEAD", "--format", "markdown", "--split", "--out", out.path], in: src)
-        #expect(split.status == 0, "\(split.stderr)")
+        #expect(split.status == 1, "\(split.stderr)")
         let parts = split.stdout.split(separator: "\n").map(String.init)
         #expect(parts.count > 1)
         var shown = 0
@@ -175,7 +176,7 @@ struct DiffCommandTests {
         try w.commitAll(src, "Credentials")
         for format in ["text", "markdown", "json"] {
             let out = try weave(w, ["diff", "HEAD~1", "HEAD", "--format", format], in: src)
-            #expect(out.status == 0, "\(out)")
+            #expect(out.status == 1, "\(out)")
             #expect(!out.stdout.contains(secret) && !out.stderr.contains(secret), "\(format) leaks the Secret")
             #expect(!out.stdout.contains(password) && !out.stderr.contains(password), "\(format) leaks the env password")
             #expect(out.stdout.contains("<redacted "), "\(format)")
@@ -183,18 +184,43 @@ struct DiffCommandTests {
         }
     }
 
-    @Test("errors exit with status 2 and say what is wrong")
+    @Test("errors exit 1 and say what is wrong, with no raw libgit2 message")
     func errors() throws {
         let w = try World()
         let src = try w.bundledSource()
         let bad = try weave(w, ["diff", "no-such-revision"], in: src)
-        #expect(bad.status == 2)
-        #expect(bad.stderr.hasPrefix("error: resolve no-such-revision:"), "\(bad.stderr)")
+        #expect(bad.status == 1)
+        #expect(bad.stdout.isEmpty)
+        #expect(bad.stderr == """
+            error: "no-such-revision" is not a revision in this repository
+              hint: expected a commit id, a branch, a tag or an expression such as HEAD~1; branches: main
+
+            """)
+        let typo = try weave(w, ["diff", "mian"], in: src)
+        #expect(typo.stderr == "error: \"mian\" is not a revision in this repository\n  hint: did you mean main?\n")
+        let json = try weave(w, ["diff", "no-such-revision", "--format", "json"], in: src)
+        #expect(json.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["errors"] as? Int == 1)
+        #expect((object["diagnostics"] as? [[String: Any]])?.first?["message"] as? String == "\"no-such-revision\" is not a revision in this repository")
+
+        // An environment where a revision goes: the filter to use instead.
+        let env = try weave(w, ["diff", "HEAD", "dev-minio"], in: src)
+        #expect(env.status == 1)
+        #expect(env.stderr == "error: dev-minio is an environment, not a revision\n  hint: compare one environment with --env: gitops-weave diff HEAD --env dev-minio\n")
+        let filtered = try weave(w, ["diff", "HEAD", "--env", "dev-minio"], in: src)
+        #expect(filtered.status == 0, "\(filtered)")
+        #expect(filtered.stdout == "no changes in 1 environment\n")
+        let unknown = try weave(w, ["diff", "HEAD", "--env", "qa"], in: src)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.hasPrefix("error: no environment named \"qa\" at either revision\n"), "\(unknown.stderr)")
+
         try w.write(src, "environments/dev-minio.yaml", "layers: [nope]\n")
         let broken = try weave(w, ["affected", "HEAD"], in: src)
-        #expect(broken.status == 2)
+        #expect(broken.status == 1)
         #expect(broken.stderr.contains("environments/dev-minio.yaml:1:10: error: layer \"nope\" does not exist"), "\(broken.stderr)")
         let notRepo = try weave(w, ["diff"], in: w.url("out"))
-        #expect(notRepo.status == 2)
+        #expect(notRepo.status == 1)
+        #expect(notRepo.stderr.hasPrefix("error: . is not in a git work tree, so there are no revisions to compare\n"), "\(notRepo.stderr)")
     }
 }

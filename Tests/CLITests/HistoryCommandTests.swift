@@ -231,7 +231,7 @@ struct HistoryCommandTests {
         #expect(unknown.stderr.contains("there is no branch env/prod-nowhere"), "\(unknown)")
     }
 
-    @Test("errors exit 1 with a clear message: unknown environment, --field without --resource, bad field path, unknown resource, no branch")
+    @Test("errors exit 1 with a clear message (2 for usage errors): unknown environment, --field without --resource, bad field path, unknown resource, no branch")
     func errors() throws {
         let s = try story()
         let unknown = try history(s, ["prod-nowhere"])
@@ -240,7 +240,7 @@ struct HistoryCommandTests {
         #expect(unknown.stderr.contains("dev-minio, prod-aws, prod-openshift-minio, staging-gcs"), "\(unknown)")
 
         let noResource = try history(s, ["prod-aws", "--field", Self.replicas])
-        #expect(noResource.status == 1, "\(noResource)")
+        #expect(noResource.status == 2, "\(noResource)")
         #expect(noResource.stderr.contains("--field needs --resource"), "\(noResource)")
 
         for bad in ["spec..layout", "spec.clusters[name=weavecluster", "spec.clusters[x]"] {
@@ -259,7 +259,8 @@ struct HistoryCommandTests {
         #expect(missing.stderr.contains("prod-aws never had a resource ClickHouseInstallation/nope"), "\(missing)")
 
         let limit = try history(s, ["prod-aws", "--limit", "0"])
-        #expect(limit.status == 1, "\(limit)")
+        #expect(limit.status == 2, "\(limit)")
+        #expect(limit.stderr.hasPrefix("error: --limit must be at least 1, not 0\n  hint: usage: gitops-weave history <environment>"), "\(limit)")
 
         let noBranch = try history(s, ["prod-aws", "--branch", "elsewhere"])
         #expect(noBranch.status == 1, "\(noBranch)")

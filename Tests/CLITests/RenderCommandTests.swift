@@ -65,7 +65,7 @@ struct RenderCommandTests {
         #expect(r.status == 1, "exit status \(r.status), stderr: \(r.stderr)", sourceLocation: sourceLocation)
         #expect(r.stdout.isEmpty, "stdout: \(r.stdout)", sourceLocation: sourceLocation)
         #expect(r.stderr == stderr, sourceLocation: sourceLocation)
-        #expect(!FileManager.default.fileExists(atPath: src.appendingPathComponent("rendered/test").path), sourceLocation: sourceLocation)
+        #expect(!FileManager.default.fileExists(atPath: src.appendingPathComponent("out/test").path), sourceLocation: sourceLocation)
     }
 
     // MARK: Rendering
@@ -87,7 +87,7 @@ struct RenderCommandTests {
         let chi = try String(contentsOf: out.appendingPathComponent("prod/" + S.devFiles[1]), encoding: .utf8)
         #expect(chi.contains("  - host: chk-wandb-keeper-0-2.clickhouse.svc.cluster.local\n"))
         // The fixture itself is left alone.
-        #expect(!FileManager.default.fileExists(atPath: S.stack.appendingPathComponent("rendered").path))
+        #expect(!FileManager.default.fileExists(atPath: S.stack.appendingPathComponent("out").path))
     }
 
     @Test("named environments render alone; the default output is the project's output.directory")
@@ -96,8 +96,8 @@ struct RenderCommandTests {
         let src = try S.copyStack(dir)
         let r = try CLI.run(["render", "prod"], in: src)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout == "rendered prod: 8 resources in ./rendered/prod\n")
-        #expect(S.entries(src.appendingPathComponent("rendered")) == ["prod"])
+        #expect(r.stdout == "rendered prod: 8 resources in ./out/prod\n")
+        #expect(S.entries(src.appendingPathComponent("out")) == ["prod"])
     }
 
     @Test("the output is byte-identical across runs")
@@ -126,8 +126,10 @@ struct RenderCommandTests {
         #expect(r.status == 1)
         #expect(r.stdout == "")
         let lines = r.stderr.split(separator: "\n").map(String.init)
-        #expect(lines.count == 2, "\(r.stderr)")
-        for (line, env) in zip(lines, ["dev", "prod"]) {
+        // Each error names the environment it belongs to.
+        #expect(lines.count == 4, "\(r.stderr)")
+        #expect(lines[1] == "  in: dev" && lines[3] == "  in: prod", "\(r.stderr)")
+        for (line, env) in zip([lines[0], lines[2]], ["dev", "prod"]) {
             #expect(line.hasPrefix("error: mkdir \(out.path)/.\(env).gitops-weave-"), "\(line)")
             #expect(line.hasSuffix(" failed: Not a directory"), "\(line)")
         }
@@ -151,19 +153,20 @@ struct RenderCommandTests {
         let dir = try Scratch()
         let src = try S.copyStack(dir)
         try S.write(src, "environments/broken.yaml", "layers: [extras, nope]\nparameters: {bucket: b, wandbHost: h}\n")
-        try S.write(src, "rendered/broken/stale.yaml", "stale\n")
+        try S.write(src, "out/broken/stale.yaml", "stale\n")
         let r = try CLI.run(["render", "--all"], in: src)
         #expect(r.status == 1)
         #expect(r.stderr == """
             environments/broken.yaml:1:18: error: layer "nope" does not exist
               hint: layers are directories under layers/; there are: extras, ha, keeper-ha
+              in: broken
 
             """)
-        #expect(r.stdout == "rendered dev: 8 resources in ./rendered/dev\nrendered prod: 8 resources in ./rendered/prod\n")
-        #expect(S.entries(src.appendingPathComponent("rendered/dev")) == S.devFiles)
-        #expect(S.entries(src.appendingPathComponent("rendered/prod")) == S.devFiles)
+        #expect(r.stdout == "rendered dev: 8 resources in ./out/dev\nrendered prod: 8 resources in ./out/prod\n")
+        #expect(S.entries(src.appendingPathComponent("out/dev")) == S.devFiles)
+        #expect(S.entries(src.appendingPathComponent("out/prod")) == S.devFiles)
         // The failed environment's previous output is not touched.
-        #expect(S.entries(src.appendingPathComponent("rendered/broken")) == ["stale.yaml"])
+        #expect(S.entries(src.appendingPathComponent("out/broken")) == ["stale.yaml"])
     }
 
     @Test("--format json prints rendered, diagnostics and errors; diagnostics carry file, line, column and message")
@@ -190,7 +193,7 @@ struct RenderCommandTests {
         #expect(d["column"] as? Int == 18)
         #expect(d["message"] as? String == "layer \"nope\" does not exist")
         #expect(d["hint"] as? String == "layers are directories under layers/; there are: extras, ha, keeper-ha")
-        #expect(d["environment"] as? String == "broken")
+        #expect(d["environments"] as? [String] == ["broken"])
         #expect(S.entries(src.appendingPathComponent("out")) == ["dev", "prod"])
     }
 
@@ -235,26 +238,37 @@ struct RenderCommandTests {
               hint: remove the value, or use ${replicas} where it belongs
 
             """)
-        #expect(r.stdout == "rendered test: 1 resources in ./rendered/test\n")
+        #expect(r.stdout == "rendered test: 1 resources in ./out/test\n")
     }
 
     // MARK: Usage
 
-    @Test("neither names nor --all: exit 1 with a hint listing the environments")
-    func nothingToRender() throws {
-        let r = try CLI.run(["render", "--source", S.stack.path])
-        #expect(r.status == 1)
-        #expect(r.stdout.isEmpty)
-        #expect(r.stderr == "error: name the environments to render, or pass --all\n  hint: environments: dev, prod\n")
+    @Test("neither names nor --all renders every environment, as validate, check and publish do")
+    func nothingNamedMeansAll() throws {
+        let dir = try Scratch()
+        let src = try S.copyStack(dir)
+        let r = try CLI.run(["render"], in: src)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "rendered dev: 8 resources in ./out/dev\nrendered prod: 8 resources in ./out/prod\n")
+        #expect(S.entries(src.appendingPathComponent("out")) == ["dev", "prod"])
+    }
+
+    @Test("--env selects environments like the arguments do, repeated or comma-separated")
+    func envOption() throws {
+        let dir = try Scratch()
+        let src = try S.copyStack(dir)
+        let r = try CLI.run(["render", "--env", "prod,dev", "--env", "prod"], in: src)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "rendered prod: 8 resources in ./out/prod\nrendered dev: 8 resources in ./out/dev\n")
     }
 
     @Test("names and --all together: a usage error")
     func namesAndAll() throws {
         let dir = try Scratch()
         let r = try CLI.run(["render", "dev", "--all", "--source", S.stack.path, "--out", dir.url.path], in: dir.url)
-        #expect(r.status != 0)
-        #expect(r.status != 1 || r.stderr.contains("Usage"))
-        #expect(r.stderr.contains("name environments or pass --all, not both"))
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("error: name environments or pass --all, not both\n  hint: usage: gitops-weave render [<environments> ...] [--env <NAME> ...] [--all]"), "\(r.stderr)")
+        #expect(r.stderr.hasSuffix(" (see --help)\n"), "\(r.stderr)")
         #expect(S.entries(dir.url).isEmpty)
     }
 
@@ -264,7 +278,11 @@ struct RenderCommandTests {
         let src = try S.copyStack(dir)
         let r = try CLI.run(["render", "staging"], in: src)
         #expect(r.status == 1)
-        #expect(r.stderr == "error: no environment named \"staging\"\n  hint: environments are files in environments/; known: dev, prod\n")
+        #expect(r.stderr == "error: no environment named \"staging\" in environments/\n  hint: environments: dev, prod\n")
+        #expect(!FileManager.default.fileExists(atPath: src.appendingPathComponent("out").path))
+        let close = try CLI.run(["render", "--env", "prd"], in: src)
+        #expect(close.status == 1)
+        #expect(close.stderr == "error: no environment named \"prd\" in environments/\n  hint: did you mean prod?\n")
     }
 
     @Test("not a gitops-weave source")

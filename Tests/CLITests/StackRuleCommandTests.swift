@@ -36,7 +36,7 @@ struct StackRuleCommandTests {
         #expect(text.status == 1, "\(text.stderr)")
         #expect(text.stderr.hasPrefix("layers/pinned/patches/clickhouse.yaml:9:23: error: ClickHouse user \"weave\" of ClickHouseInstallation/wandb has a plaintext password (weave/password: <redacted>) [plaintext-secrets]\n  hint: reference a Secret: "), "\(text.stderr)")
         #expect(!text.stdout.contains(Self.secret) && !text.stderr.contains(Self.secret))
-        #expect(!FileManager.default.fileExists(atPath: src.appendingPathComponent("rendered/test").path))
+        #expect(!FileManager.default.fileExists(atPath: src.appendingPathComponent("out/test").path))
 
         let json = try CLI.run(["render", "test", "--format", "json"], in: src)
         #expect(json.status == 1)
@@ -61,7 +61,7 @@ struct StackRuleCommandTests {
         let r = try CLI.run(["render", "test"], in: src)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.isEmpty, "\(r.stderr)")
-        let info = try String(contentsOf: src.appendingPathComponent("rendered/test/render-info.txt"), encoding: .utf8)
+        let info = try String(contentsOf: src.appendingPathComponent("out/test/render-info.txt"), encoding: .utf8)
         #expect(info.contains("\nplaintext-secrets-allowed: \"local kind cluster for demos\" (1 finding suppressed)\n"), "\(info)")
         #expect(!info.contains(Self.secret))
     }

@@ -44,6 +44,9 @@ enum ValidateSources {
 
         """
 
+    /// brokenError, reported once for the two environments that use the prod layer.
+    static let brokenErrorInBoth = brokenError + "  in: prod-aws, prod-openshift-minio\n"
+
     static let note = """
         note: full schema validation was skipped for kinds without a CRD (checked against built-in rules only: \
         ClickHouseInstallation (clickhouse.altinity.com/v1), ClickHouseKeeperInstallation (clickhouse-keeper.altinity.com/v1), \
@@ -74,7 +77,7 @@ struct ValidateCommandTests {
         #expect(r.stdout == V.allValid)
         #expect(r.stderr == V.note)
         // Nothing is written.
-        #expect(!FileManager.default.fileExists(atPath: src.appendingPathComponent("rendered").path))
+        #expect(!FileManager.default.fileExists(atPath: src.appendingPathComponent("out").path))
     }
 
     @Test("--crds DIR: the real CRDs validate the bundled environments too", .enabled(if: ValidateSources.hasSharedCRDs))
@@ -95,7 +98,7 @@ struct ValidateCommandTests {
         let r = try CLI.run(["validate"], in: src)
         #expect(r.status == 1)
         #expect(r.stdout == "valid dev-minio: 10 resources\nvalid staging-gcs: 10 resources\n")
-        #expect(r.stderr == V.brokenError + V.brokenError + V.note)
+        #expect(r.stderr == V.brokenErrorInBoth + V.note)
 
         let one = try CLI.run(["validate", "prod-aws", "--source", src.path], in: dir.url)
         #expect(one.status == 1)
@@ -126,7 +129,7 @@ struct ValidateCommandTests {
         #expect(d["column"] as? Int == 22)
         #expect(d["message"] as? String == "ClickHouseInstallation/wandb spec.templates.volumeClaimTemplates[0].reclaimPolicy: unsupported value \"Keep\"")
         #expect(d["hint"] as? String == "allowed values: \"\", \"Retain\", \"Delete\"")
-        #expect(d["environment"] as? String == "prod-aws")
+        #expect(d["environments"] as? [String] == ["prod-aws"])
         #expect(diagnostics[1]["severity"] as? String == "note")
     }
 
@@ -135,14 +138,14 @@ struct ValidateCommandTests {
         let dir = try Scratch()
         let src = try V.bundled(dir.url)
         let both = try CLI.run(["validate", "dev-minio", "--all"], in: src)
-        #expect(both.status != 0 && both.status != 1)
+        #expect(both.status == 2)
         #expect(both.stderr.contains("name environments or pass --all, not both"))
         let missing = try CLI.run(["validate", "--crds", "nope"], in: src)
-        #expect(missing.status != 0 && missing.status != 1)
+        #expect(missing.status == 2)
         #expect(missing.stderr.contains("--crds nope: no such directory"))
         let unknown = try CLI.run(["validate", "qa"], in: src)
         #expect(unknown.status == 1)
-        #expect(unknown.stderr.hasPrefix("error: no environment named \"qa\"\n"), "\(unknown.stderr)")
+        #expect(unknown.stderr == "error: no environment named \"qa\" in environments/\n  hint: environments: dev-minio, prod-aws, prod-openshift-minio, staging-gcs\n")
         let help = try CLI.run(["--help"])
         #expect(help.stdout.contains("  validate "))
     }
@@ -160,9 +163,9 @@ struct CommandValidationTests {
         let r = try CLI.run(["render", "--all"], in: src)
         #expect(r.status == 1)
         // No note: stderr is not a terminal.
-        #expect(r.stderr == V.brokenError + V.brokenError)
-        #expect(r.stdout == "rendered dev-minio: 10 resources in ./rendered/dev-minio\nrendered staging-gcs: 10 resources in ./rendered/staging-gcs\n")
-        #expect(RenderSources.entries(src.appendingPathComponent("rendered")) == ["dev-minio", "staging-gcs"])
+        #expect(r.stderr == V.brokenErrorInBoth)
+        #expect(r.stdout == "rendered dev-minio: 10 resources in ./out/dev-minio\nrendered staging-gcs: 10 resources in ./out/staging-gcs\n")
+        #expect(RenderSources.entries(src.appendingPathComponent("out")) == ["dev-minio", "staging-gcs"])
     }
 
     @Test("render --no-validate writes it anyway; a valid source renders with nothing on stderr")
@@ -176,7 +179,7 @@ struct CommandValidationTests {
         let r = try CLI.run(["render", "prod-aws", "--no-validate"], in: src)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.isEmpty, "\(r.stderr)")
-        let chi = try String(contentsOf: src.appendingPathComponent("rendered/prod-aws/clickhouseinstallation.clickhouse.altinity.com_clickhouse_wandb.yaml"), encoding: .utf8)
+        let chi = try String(contentsOf: src.appendingPathComponent("out/prod-aws/clickhouseinstallation.clickhouse.altinity.com_clickhouse_wandb.yaml"), encoding: .utf8)
         #expect(chi.contains("\n      reclaimPolicy: Keep\n"))
     }
 
@@ -223,7 +226,8 @@ struct CommandValidationTests {
         let d = try #require((object["diagnostics"] as? [[String: Any]])?.first)
         #expect(d["file"] as? String == V.brokenPatchPath)
         #expect(d["line"] as? Int == 10)
-        #expect(d["environment"] as? String == "prod-aws")
+        // JSON names the environment even when the run has one.
+        #expect(d["environments"] as? [String] == ["prod-aws"])
     }
 
     @Test("publish: nothing is committed when an environment fails validation; --no-validate publishes", .enabled(if: ExternalTool.hasGit))
@@ -234,14 +238,14 @@ struct CommandValidationTests {
         try w.commitAll(src, "prod: reclaim policy Keep")
         let r = try w.weave(["publish"], in: src)
         #expect(r.status == 1)
-        #expect(r.stderr == V.brokenError + V.brokenError + "error: nothing was published: fix the errors above and publish again\n")
+        #expect(r.stderr == V.brokenErrorInBoth + "error: nothing was published: fix the errors above and publish again\n")
         #expect(try w.gitOutput(["rev-parse", "--verify", "-q", "refs/heads/rendered"], in: src).status != 0)
         let forced = try w.weave(["publish", "--no-validate"], in: src)
         #expect(forced.status == 0, "\(forced)")
         #expect(try w.gitOutput(["rev-parse", "--verify", "-q", "refs/heads/rendered"], in: src).status == 0)
     }
 
-    @Test("diff: a HEAD that fails validation is an error (exit 2); --no-validate shows the diff", .enabled(if: ExternalTool.hasGit))
+    @Test("diff: a HEAD that fails validation is an error (exit 1); --no-validate shows the diff", .enabled(if: ExternalTool.hasGit))
     func diff() throws {
         let w = try GitWorld()
         let src = try w.bundledSource()
@@ -249,23 +253,24 @@ struct CommandValidationTests {
         try w.write(src, V.brokenPatchPath, V.brokenPatch)
         try w.commitAll(src, "prod: reclaim policy Keep")
         let r = try w.weave(["diff", "main", "HEAD"], in: src, environment: ["NO_COLOR": "1"])
-        #expect(r.status == 2)
+        #expect(r.status == 1)
         #expect(r.stdout.isEmpty)
         // Files of a revision are named REV:path, as in diff's render errors.
-        #expect(r.stderr == "HEAD:" + V.brokenError + "HEAD:" + V.brokenError + """
+        #expect(r.stderr == "HEAD:" + V.brokenErrorInBoth + """
             error: cannot compare: HEAD does not pass schema validation
               hint: fix the errors above, or pass --no-validate
 
             """)
         let forced = try w.weave(["diff", "main", "HEAD", "--no-validate"], in: src, environment: ["NO_COLOR": "1"])
-        #expect(forced.status == 0, "\(forced)")
+        // A diff that shows changes exits 1, as git diff --exit-code does.
+        #expect(forced.status == 1, "\(forced)")
         #expect(forced.stdout.contains("+      reclaimPolicy: Keep"), "\(forced.stdout)")
         // The base is not validated: a fix on HEAD compares cleanly against a broken base.
         try w.git("checkout", "-q", "-b", "fix", in: src)
         try FileManager.default.removeItem(at: src.appendingPathComponent(V.brokenPatchPath))
         try w.commitAll(src, "prod: no reclaim policy")
         let fixed = try w.weave(["diff", "feature", "HEAD"], in: src, environment: ["NO_COLOR": "1"])
-        #expect(fixed.status == 0, "\(fixed)")
+        #expect(fixed.status == 1, "\(fixed)")
         #expect(fixed.stdout.contains("-      reclaimPolicy: Keep"))
     }
 }

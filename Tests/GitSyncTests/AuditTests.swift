@@ -75,8 +75,9 @@ struct AuditTests {
         for key in ["replicasCount", "name", "secretKeyRef", "secretName", "passwordSecretRef", "tokenName", "host", "user"] {
             #expect(!Redaction.isSensitive(key: key), "\(key)")
         }
-        #expect(Redaction.redactsEverything(kind: "Secret"))
-        #expect(!Redaction.redactsEverything(kind: "ExternalSecret"))
+        #expect(Redaction.standing(of: try FieldPath(parsing: "data.key"), kind: "Secret") == .secret)
+        #expect(Redaction.standing(of: try FieldPath(parsing: "metadata.name"), kind: "Secret") == .plain)
+        #expect(Redaction.standing(of: try FieldPath(parsing: "spec.data[0].secretKey"), kind: "ExternalSecret") == .reference)
         #expect(Redaction.isSensitive(path: try FieldPath(parsing: "spec.users[name=x].password")))
         #expect(!Redaction.isSensitive(path: try FieldPath(parsing: "spec.users[name=password].host")))
     }
@@ -85,7 +86,7 @@ struct AuditTests {
         try YAMLParser().parseDocument(yaml, file: "test.yaml")
     }
 
-    @Test("values print compactly: scalars as YAML, collections in flow style, secrets redacted inside maps")
+    @Test("values print compactly: scalars as YAML, collections in flow style; display redacts secrets inside maps")
     func compactValues() throws {
         #expect(CompactYAML.format(try node("3")) == "3")
         #expect(CompactYAML.format(try node("\"5\"")) == "\"5\"")
@@ -98,9 +99,13 @@ struct AuditTests {
         #expect(CompactYAML.format(try node("{cpu: \"1\", memory: 8Gi}")) == "{cpu: \"1\", memory: 8Gi}")
         #expect(CompactYAML.format(try node("[\"a, b\"]")) == "[\"a, b\"]")
         #expect(CompactYAML.format(try node("x: |\n  line one\n  line two\n")["x"]!) == "\"line one\\nline two\\n\"")
-        #expect(CompactYAML.format(try node("{user: admin, password: hunter2, nested: {apiToken: t}}"))
+        let spec = try FieldPath(parsing: "spec")
+        #expect(FieldValue.display(try node("{user: admin, password: hunter2, nested: {apiToken: t}}"), path: spec, kind: "X")
                 == "{user: admin, password: <redacted>, nested: {apiToken: <redacted>}}")
-        #expect(CompactYAML.format(try node("{a: 1}"), redacting: true) == "<redacted>")
+        // References to secrets are shown, even under a credential's key.
+        #expect(FieldValue.display(try node("{weave/password: {valueFrom: {secretKeyRef: {name: pw, key: password}}}}"), path: spec, kind: "X")
+                == "{weave/password: {valueFrom: {secretKeyRef: {name: pw, key: password}}}}")
+        #expect(FieldValue.display(try node("{a: x}"), path: try FieldPath(parsing: "spec.password"), kind: "X") == "{a: <redacted>}")
 
         let path = try FieldPath(parsing: "spec.layout.replicasCount")
         let doc = "kind: X\nspec:\n  layout:\n    replicasCount: 5\n"

@@ -90,6 +90,64 @@ struct DiffTests {
         #expect(Redaction.digest("a") != Redaction.digest("b"))
     }
 
+    @Test("a renamed Secret can be reviewed: the diff shows every reference to it, and hides values only")
+    func referencesAreShown() throws {
+        func stack(secret: String, key: String) -> String {
+            """
+            apiVersion: clickhouse.altinity.com/v1
+            kind: ClickHouseInstallation
+            metadata: {name: wandb, namespace: clickhouse}
+            spec:
+              configuration:
+                users:
+                  weave/password:
+                    valueFrom:
+                      secretKeyRef: {name: \(secret), key: \(key)}
+                  admin/password: hunter2
+            ---
+            apiVersion: apps.wandb.com/v1
+            kind: WeightsAndBiases
+            metadata: {name: wandb, namespace: wandb}
+            spec:
+              values:
+                global:
+                  licenseSecret: {name: \(secret), key: \(key)}
+                  clickhouse:
+                    passwordSecret: {name: \(secret), passwordKey: \(key)}
+                  oidc: {clientSecret: s3cr3t-\(key)}
+            ---
+            apiVersion: external-secrets.io/v1beta1
+            kind: ExternalSecret
+            metadata: {name: \(secret), namespace: wandb}
+            spec:
+              target: {name: \(secret)}
+              data:
+              - secretKey: \(key)
+                remoteRef: {key: wandb/\(secret), property: \(key)}
+            """
+        }
+        let diff = RenderDiff(before: ["prod": try resources(stack(secret: "old-secret", key: "old-key"))],
+                              after: ["prod": try resources(stack(secret: "new-secret", key: "new-key"))])
+        let text = diff.text(color: false)
+        for line in ["          secretKeyRef:\n-            name: old-secret\n-            key: old-key\n+            name: new-secret\n+            key: new-key\n",
+                     "+        name: new-secret\n+        key: new-key\n",
+                     "+          name: new-secret\n+          passwordKey: new-key\n",
+                     "+  - secretKey: new-key\n",
+                     "+      key: wandb/new-secret\n+      property: new-key\n"] {
+            #expect(text.contains(line), "\(line)")
+        }
+        // Values stay hidden: the inline password is unchanged, the OIDC client secret changed.
+        #expect(!text.contains("hunter2"))
+        #expect(!text.contains("s3cr3t"))
+        #expect(text.contains("+        clientSecret: \(Redaction.digest("s3cr3t-new-key"))\n"))
+        // The same policy in history and explain.
+        let path = try FieldPath(parsing: "spec.configuration.users")
+        let users = try #require(try resources(stack(secret: "pw", key: "k"))[0].node["spec"]?["configuration"]?["users"])
+        let shown = Redaction.redacted(users, at: path, kind: "ClickHouseInstallation")
+        #expect(shown["weave/password"]?["valueFrom"]?["secretKeyRef"]?["name"]?.stringValue == "pw")
+        #expect(shown["admin/password"]?.stringValue == Redaction.marker)
+    }
+
     @Test("field paths select list elements by key and quote keys with dots")
     func fieldPaths() throws {
         let node = try YAMLParser().parseDocument("""

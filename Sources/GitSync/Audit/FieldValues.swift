@@ -4,10 +4,10 @@ import MergeEngine
 import YAMLModel
 
 /// Prints YAML values on one line: scalars as YAML writes them (`3`, `"5"`, `true`, `null`),
-/// lists and maps compactly in flow style (`[a, b]`, `{cpu: "1", memory: 8Gi}`).
+/// lists and maps compactly in flow style (`[a, b]`, `{cpu: "1", memory: 8Gi}`). It shows
+/// what it is given: redact first (FieldValue.display does).
 public enum CompactYAML {
-    public static func format(_ node: Node, redacting: Bool = false) -> String {
-        if redacting { return Redaction.marker }
+    public static func format(_ node: Node) -> String {
         switch node.value {
         case .scalar(let s):
             return scalar(s, inFlow: false)
@@ -15,7 +15,7 @@ public enum CompactYAML {
             return "[" + items.map { inner($0) }.joined(separator: ", ") + "]"
         case .mapping(let m):
             return "{" + m.pairs.map { key, value in
-                flowKey(key) + ": " + (Redaction.hides(key, of: m) ? Redaction.marker : inner(value))
+                flowKey(key) + ": " + inner(value)
             }.joined(separator: ", ") + "}"
         }
     }
@@ -60,7 +60,6 @@ public enum FieldValue {
     /// How a value is shown: `(absent)`, `<redacted>` (by the one `Redaction` policy), or compact YAML.
     public static func display(_ node: Node?, path: FieldPath, kind: String) -> String? {
         guard let node else { return nil }
-        let redact = Redaction.isSensitive(path: path, kind: kind)
-        return CompactYAML.format(node, redacting: redact)
+        return CompactYAML.format(Redaction.redacted(node, at: path, kind: kind))
     }
 }

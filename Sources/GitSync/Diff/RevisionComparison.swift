@@ -4,10 +4,11 @@ import Overlays
 import MergeEngine
 import YAMLModel
 
-/// Environments that do not render; each diagnostic says where and why.
+/// Environments that do not render; each diagnostic says where and why, and which
+/// environment reported it.
 public struct RenderFailure: Error, CustomStringConvertible {
-    public var diagnostics: [Diagnostic]
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    public var diagnostics: [(environment: String?, diagnostic: Diagnostic)]
+    public var description: String { diagnostics.map(\.diagnostic.description).joined(separator: "\n") }
 }
 
 /// Renders a source at two revisions and compares them.
@@ -20,6 +21,9 @@ public struct RevisionComparison {
     public var inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)?
     /// The stacks the projects at both revisions may name.
     public var stacks: StackCatalog
+    /// Compare only these environments (nil: all of them). A name neither revision has
+    /// is an error.
+    public var environments: [String]?
 
     public init(source: String, base: String?, head: String?, stacks: StackCatalog,
                 inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) {
@@ -39,12 +43,21 @@ public struct RevisionComparison {
         // `repo` stays on this thread: both revisions' render workers read through handles
         // of their own, borrowed from `repo.readers` (see GitTreeSource).
         let baseRevision = try base ?? defaultBase(repo)
-        let before = try render(GitTreeSource(repository: repo, revision: baseRevision, subdirectory: subdirectory)).resources
+        let before = try render(GitTreeSource(repository: repo, revision: baseRevision, subdirectory: subdirectory))
         let afterSource: any SourceTree = try head.map { try GitTreeSource(repository: repo, revision: $0, subdirectory: subdirectory) }
             ?? FileSystemSource(root: source)
         let after = try render(afterSource)
+        if let environments {
+            let known = Set(try before.project.environmentNames()).union(try after.project.environmentNames())
+            if let unknown = environments.first(where: { !known.contains($0) }) {
+                let all = (try? after.project.environmentNames()) ?? []
+                let closest = Suggestion.closest(to: unknown, in: all)
+                throw Diagnostic.error(at: nil, "no environment named \"\(unknown)\" at either revision",
+                                       hint: closest.map { "did you mean \($0)?" } ?? "environments: " + all.joined(separator: ", "))
+            }
+        }
         try inspectHead?(after.project, after.environments)
-        return RenderDiff(before: before, after: after.resources)
+        return RenderDiff(before: before.resources, after: after.resources)
     }
 
     func defaultBase(_ repo: Repository) throws -> String {
@@ -61,12 +74,13 @@ public struct RevisionComparison {
     /// Every environment rendered; any render error stops the comparison.
     func render(_ tree: any SourceTree) throws -> (project: Project, environments: [RenderedEnvironment], resources: [String: [Resource]]) {
         let project = try Project.load(from: tree, stacks: stacks)
-        let names = try project.environmentNames()
+        var names = try project.environmentNames()
+        if let environments { names = names.filter(environments.contains) }
         // Laid out as in the rendered tree (order, sync waves), so the diff shows what is
         // committed; validation is the caller's, through `inspectHead`.
         let results = RenderPipeline(renderer: Renderer(project: project), provenance: .init(sourceRevision: nil, sourceDirty: false),
                                      validator: nil).run(names)
-        let errors = results.flatMap { $0.diagnostics.filter { $0.severity == .error } }
+        let errors = results.flatMap { r in r.diagnostics.filter { $0.severity == .error }.map { (environment: Optional(r.name), diagnostic: $0) } }
         if !errors.isEmpty { throw RenderFailure(diagnostics: errors) }
         let environments = results.compactMap(\.environment)
         var resources: [String: [Resource]] = [:]

@@ -131,8 +131,10 @@ extension RenderDiff {
 
     /// Markdown for a pull-request comment, split into parts of at most `maxChars`
     /// characters, cut at resource boundaries. With `split` false only the first part is
-    /// returned, ending with a note saying what was left out.
-    public func markdown(maxChars: Int = 65_000, split: Bool = false) -> [String] {
+    /// returned, ending with a note saying what was left out and how to see it:
+    /// `fullDiffCommand`, the command that writes every part.
+    public func markdown(maxChars: Int = 65_000, split: Bool = false,
+                         fullDiffCommand: String = "gitops-weave diff --format markdown --split") -> [String] {
         var header = "### gitops-weave diff: \(environments.count) of \(compared) environment\(compared == 1 ? "" : "s") change\(environments.count == 1 ? "s" : "")\n\n"
         if isEmpty { return [header + "No rendered manifest changes.\n"] }
         header += "| environment | added | changed | removed |\n|---|---:|---:|---:|\n"
@@ -189,7 +191,7 @@ extension RenderDiff {
         if openEnv != nil { current += closing }
         if omitted > 0 {
             let envs = Set(blocks.suffix(omitted).map(\.environment)).count
-            current += "> **Truncated** at \(maxChars) characters: \(omitted) more resource diff\(omitted == 1 ? "" : "s") in \(envs) environment\(envs == 1 ? "" : "s") not shown. Run `gitops-weave diff --split` for every part, or `gitops-weave diff` locally.\n"
+            current += "> **Truncated** at \(maxChars) characters: \(omitted) more resource diff\(omitted == 1 ? "" : "s") in \(envs) environment\(envs == 1 ? "" : "s") not shown. Run `\(fullDiffCommand)` for every part.\n"
         }
         parts.append(current)
         if parts.count > 1 {

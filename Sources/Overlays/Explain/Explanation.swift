@@ -130,9 +130,19 @@ public struct Explanation: Sendable {
         environment = outcome.environment.name
         self.resource = resource.id
         self.path = path
-        value = node
-        chain = Self.chain(of: node, layout: layout)
-        children = Self.children(of: node, layout: layout, order: outcome.layers)
+        // Every value shown, earlier ones included, goes through the one redaction policy.
+        let kind = resource.id.kind
+        value = Redaction.redacted(node, at: path, kind: kind)
+        chain = Self.redacted(Self.chain(of: node, layout: layout), at: path, kind: kind)
+        children = Self.children(of: node, layout: layout, order: outcome.layers, path: path, kind: kind)
+    }
+
+    static func redacted(_ steps: [Step], at path: FieldPath, kind: String) -> [Step] {
+        steps.map { step in
+            var copy = step
+            copy.value = Redaction.redacted(step.value, at: path, kind: kind)
+            return copy
+        }
     }
 
     /// The one resource a selector picks, or an error listing the candidates.
@@ -269,7 +279,7 @@ public struct Explanation: Sendable {
     }
 
     /// `order`: the layers as they applied, base first, to list a child's contents in.
-    static func children(of node: Node, layout: SourceLayout, order: [String]) -> [Child] {
+    static func children(of node: Node, layout: SourceLayout, order: [String], path: FieldPath, kind: String) -> [Child] {
         func rank(_ label: String) -> Int {
             if label == "base" { return 0 }
             if label.hasPrefix("layer "), let i = order.firstIndex(of: String(label.dropFirst(6))) { return 1 + i }
@@ -277,19 +287,21 @@ public struct Explanation: Sendable {
             if label == "project default" { return 1_001 }
             return 2_000
         }
-        func child(_ key: String, _ value: Node) -> Child {
+        func child(_ key: String, _ step: FieldPath.Step, _ value: Node) -> Child {
             var contents: OrderedSet<String> = []
             if value.mapping != nil || value.sequence != nil { collectLabels(value, layout: layout, into: &contents) }
             let sorted = contents.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
-            return Child(key: key, value: value, chain: chain(of: value, layout: layout), contents: sorted)
+            let at = path.appending(step)
+            return Child(key: key, value: Redaction.redacted(value, at: at, kind: kind),
+                         chain: redacted(chain(of: value, layout: layout), at: at, kind: kind), contents: sorted)
         }
         switch node.value {
         case .scalar: return []
-        case .mapping(let m): return m.entries.map { child($0.key, $0.value.value) }
+        case .mapping(let m): return m.entries.map { child($0.key, .key($0.key), $0.value.value) }
         case .sequence(let items):
             return items.enumerated().map { i, item in
                 let name = ["name", "host", "mountPath"].lazy.compactMap { k in item[k]?.scalar.map { "\(k)=\($0.text)" } }.first
-                return child("[\(i)]" + (name.map { " " + $0 } ?? ""), item)
+                return child("[\(i)]" + (name.map { " " + $0 } ?? ""), .element(i, of: item), item)
             }
         }
     }

@@ -13,7 +13,7 @@ public struct Project: Sendable {
     public var baseDirectory = "base"
     public var layersDirectory = "layers"
     public var environmentsDirectory = "environments"
-    public var outputDirectory = "rendered"
+    public var outputDirectory = "out"
     public var target = SyncTarget.argocd
     public var parameters = OrderedDictionary<String, Parameter>()
     /// The stacks the project names in `stacks:`, in that order; none means the plain engine.
@@ -77,7 +77,7 @@ public struct Project: Sendable {
                 throw Diagnostic.error(at: output.location, "output must be a mapping, not \(output.kindWithArticle)")
             }
             try r.rejectUnknownKeys(o, allowed: ["directory", "target"], in: "output")
-            project.outputDirectory = try r.path(o["directory"], default: "rendered", field: "output.directory")
+            project.outputDirectory = try r.path(o["directory"], default: "out", field: "output.directory")
             if let t = o["target"] {
                 guard let target = t.stringValue.flatMap(SyncTarget.init(rawValue:)) else {
                     throw Diagnostic.error(at: t.location, "unknown output target \(t.scalar?.display ?? t.kindName)",
