@@ -126,6 +126,8 @@ extension Diagnostic {
     init(describing error: Error) {
         if let d = error as? Diagnostic {
             self = d
+        } else if let git = error as? GitError {
+            self = git.diagnostic
         } else {
             self = .error(at: nil, "\(error)")
         }

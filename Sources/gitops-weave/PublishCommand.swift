@@ -106,8 +106,12 @@ struct PublishCommand: ParsableCommand {
         options.branch = branch
         options.layout = layoutOptions.layout
         options.pushTo = pushTo
+        options.localIsCache = repo.map(Self.isURL) ?? false
         let result = try Publisher(repository: target).publish(rendered, options: options)
-        try report(result, names: names, source: sourceInfo, diagnostics: diagnostics)
+        var reported = diagnostics
+        reported.append(contentsOf: result.notices)
+        if output.format == .text { DiagnosticList(result.notices).print() }
+        try report(result, names: names, source: sourceInfo, diagnostics: reported)
     }
 
     /// The repository to commit to, and where to push.
@@ -117,7 +121,7 @@ struct PublishCommand: ParsableCommand {
                 throw Diagnostic.error(at: nil, "\(source.directory) is not in a git repository, so there is no default place to publish",
                                        hint: "pass --repo PATH|URL")
             }
-            return (sourceRepository, push ? remote : nil)
+            return (sourceRepository, push ? try Self.checkRemote(remote, in: sourceRepository) : nil)
         }
         if Self.isURL(repo) {
             return (try Self.scratchRepository(for: repo), repo)
@@ -125,7 +129,18 @@ struct PublishCommand: ParsableCommand {
         guard let opened = try Repository.discover(containing: repo) else {
             throw Diagnostic.error(at: nil, "\(repo) is not a git repository", hint: "create it with git init, or pass a URL")
         }
-        return (opened, push ? remote : nil)
+        return (opened, push ? try Self.checkRemote(remote, in: opened) : nil)
+    }
+
+    /// `--remote` names a configured remote, or is a URL or a path.
+    static func checkRemote(_ remote: String, in repository: Repository) throws -> String {
+        let names = repository.remoteNames()
+        if names.contains(remote) || isURL(remote) || FileManager.default.fileExists(atPath: remote) { return remote }
+        let closest = Suggestion.closest(to: remote, in: names)
+        throw Diagnostic.error(at: nil, "no remote named \"\(remote)\" in this repository",
+                               hint: closest.map { "did you mean --remote \($0)?" }
+                                   ?? (names.isEmpty ? "it has no remotes; add one with git remote add \(remote) URL, or publish to a URL with --repo URL"
+                                                     : "remotes: \(names.joined(separator: ", ")); or pass a URL or path"))
     }
 
     static func isURL(_ s: String) -> Bool {

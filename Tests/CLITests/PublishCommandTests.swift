@@ -452,6 +452,184 @@ struct PublishCommandTests {
         #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
     }
 
+    // MARK: Local and remote branches
+
+    /// A source with a bare `origin`, and a second clone of it that has published there.
+    func sourceWithPublishedRemote(_ w: World) throws -> (src: URL, bare: URL, remoteTip: String) {
+        let src = try w.bundledSource()
+        let bare = try w.initRepository("origin.git", bare: true)
+        try w.git("remote", "add", "origin", bare.path, in: src)
+        try w.git("push", "-q", "origin", "main", in: src)
+        let other = w.url("other")
+        try w.git("clone", "-q", bare.path, other.path, in: w.root)
+        try publish(w, ["--push"], in: other)
+        return (src, bare, try w.git("rev-parse", "rendered", in: bare))
+    }
+
+    @Test("local and remote branches with no common history: publish --push stops, names both tips, and loses nothing")
+    func unrelatedHistories() throws {
+        let w = try World()
+        let (src, bare, remoteTip) = try sourceWithPublishedRemote(w)
+        // A local publish before fetching: its own history.
+        try publish(w, [], in: src)
+        let localTip = try w.git("rev-parse", "rendered", in: src)
+        #expect(try w.git("rev-list", "--count", "rendered", in: src) == "1")
+
+        let r = try w.weave(["publish", "--push"], in: src)
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stdout.isEmpty, "\(r)")
+        #expect(r.stderr == """
+            error: the local branch rendered (\(localTip)) and rendered on origin (\(remoteTip)) share no history; nothing was published
+              hint: to build on origin's, keep yours under another name (git branch -m rendered rendered-local) and publish again; to keep yours, replace the remote's (git push --force-with-lease origin rendered) and publish again
+
+            """)
+        // Neither side moved, and the reflog records no move.
+        #expect(try w.git("rev-parse", "rendered", in: src) == localTip)
+        #expect(try w.git("rev-parse", "rendered", in: bare) == remoteTip)
+        #expect(try w.gitLines("reflog", "show", "--format=%gs", "refs/heads/rendered", in: src).count == 1)
+
+        let json = try w.weave(["publish", "--push", "--format", "json"], in: src)
+        #expect(json.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let message = try #require((object["diagnostics"] as? [[String: Any]])?.first?["message"] as? String)
+        #expect(message.contains(localTip) && message.contains(remoteTip), "\(message)")
+
+        // Doing what the hint says works, and the local commit stays reachable.
+        try w.git("branch", "-m", "rendered", "rendered-local", in: src)
+        let again = try w.weave(["publish", "--push"], in: src)
+        #expect(again.status == 0, "\(again)")
+        #expect(again.stdout.contains("up to date"), "\(again)")
+        #expect(try w.git("rev-parse", "rendered", in: src) == remoteTip)
+        #expect(try w.git("rev-parse", "rendered-local", in: src) == localTip)
+    }
+
+    @Test("local and remote branches that diverged from a common commit: publish --push stops with both tips")
+    func divergedHistories() throws {
+        let w = try World()
+        let (src, bare, _) = try sourceWithPublishedRemote(w)
+        try w.git("fetch", "-q", "origin", in: src)
+        try w.git("branch", "rendered", "origin/rendered", in: src)
+        // The remote moves on (someone adds a README), and so does the local branch.
+        _ = try w.commitOnto("rendered", in: bare, files: ["README.md": "# remote\n"], message: "remote README")
+        _ = try w.commitOnto("rendered", in: src, files: ["NOTES.md": "# local\n"], message: "local notes")
+        let localTip = try w.git("rev-parse", "rendered", in: src)
+        let remoteTip = try w.git("rev-parse", "rendered", in: bare)
+        let r = try w.weave(["publish", "--push"], in: src)
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.hasPrefix("error: the local branch rendered (\(localTip)) and rendered on origin (\(remoteTip)) have diverged; nothing was published\n"), "\(r.stderr)")
+        #expect(try w.git("rev-parse", "rendered", in: src) == localTip)
+        #expect(try w.git("rev-parse", "rendered", in: bare) == remoteTip)
+    }
+
+    @Test("local commits the remote lacks are built on and pushed along, and publish says so")
+    func localAhead() throws {
+        let w = try World()
+        let (src, bare, remoteTip) = try sourceWithPublishedRemote(w)
+        try w.git("fetch", "-q", "origin", in: src)
+        try w.git("branch", "rendered", "origin/rendered", in: src)
+        let local = try w.commitOnto("rendered", in: src, files: ["README.md": "# Rendered manifests\n"], message: "A README")
+
+        let unchanged = try w.weave(["publish", "--push"], in: src)
+        #expect(unchanged.status == 0, "\(unchanged)")
+        #expect(unchanged.stdout.contains("up to date"), "\(unchanged)")
+        #expect(unchanged.stderr == "note: the local rendered has 1 commit origin lacks: building on \(local.prefix(7)) and pushing it too\n")
+        #expect(try w.git("rev-parse", "rendered", in: bare) == local)
+        #expect(try w.git("rev-parse", "rendered~1", in: bare) == remoteTip)
+
+        // With a change: the new commit goes on top of the local one.
+        _ = try w.commitOnto("rendered", in: src, files: ["CODEOWNERS": "* @platform\n"], message: "Owners")
+        try w.write(src, "environments/dev-minio.yaml",
+                    try String(contentsOf: src.appendingPathComponent("environments/dev-minio.yaml"), encoding: .utf8)
+                        .replacingOccurrences(of: "cacheMaxSize: 8Gi", with: "cacheMaxSize: 7Gi"))
+        try w.commitAll(src, "dev: smaller cache")
+        let changed = try w.weave(["publish", "--push"], in: src)
+        #expect(changed.status == 0, "\(changed)")
+        #expect(try w.git("rev-parse", "rendered", in: bare) == (try w.git("rev-parse", "rendered", in: src)))
+        #expect(try w.gitLines("log", "--format=%s", "rendered", in: bare).prefix(3) == ["Render dev-minio from \(try w.git("rev-parse", "--short=7", "HEAD", in: src))", "Owners", "A README"])
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: bare).status == 0)
+    }
+
+    @Test("a fresh clone's first publish builds on origin/rendered and says when it was fetched")
+    func freshCloneBuildsOnRemoteTracking() throws {
+        let w = try World()
+        let (_, bare, remoteTip) = try sourceWithPublishedRemote(w)
+        let clone = w.url("clone")
+        try w.git("clone", "-q", bare.path, clone.path, in: w.root)
+        #expect(try !w.exists("refs/heads/rendered", in: clone))
+        try w.setIdentity(name: "Clone Owner", email: "clone@example.com", in: clone)
+        try w.write(clone, "environments/dev-minio.yaml",
+                    try String(contentsOf: clone.appendingPathComponent("environments/dev-minio.yaml"), encoding: .utf8)
+                        .replacingOccurrences(of: "cacheMaxSize: 8Gi", with: "cacheMaxSize: 7Gi"))
+        try w.commitAll(clone, "dev: smaller cache")
+        let r = try w.weave(["publish"], in: clone)
+        #expect(r.status == 0, "\(r)")
+        let today = try w.git("log", "-1", "--date=format-local:%Y-%m-%d", "--format=%cd", "HEAD", in: clone, environment: ["TZ": "UTC"])
+        #expect(r.stderr.hasPrefix("note: no local branch rendered: building on origin/rendered (\(remoteTip.prefix(7))), fetched \(today) "), "\(r.stderr)")
+        #expect(r.stderr.hasSuffix("""
+             ago)
+              hint: the remote may have moved since; git fetch origin first, or publish with --push, which reads the remote itself
+
+            """) || r.stderr.contains("(just now)"), "\(r.stderr)")
+        // One new commit on the remote's history, changing one environment.
+        #expect(try w.git("rev-parse", "rendered~1", in: clone) == remoteTip)
+        #expect(try w.git("rev-list", "--count", "rendered", in: clone) == "2")
+        #expect(r.stdout.contains("  dev-minio: changed\n"), "\(r.stdout)")
+    }
+
+    @Test("no branch here and none on a remote: publish says it starts a new history")
+    func newHistorySaid() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        let first = try w.weave(["publish"], in: src)
+        #expect(first.status == 0, "\(first)")
+        #expect(first.stderr == "note: rendered exists neither here nor as a remote-tracking branch: starting a new history\n")
+        try w.git("branch", "-D", "rendered", in: src)
+        let bare = try w.initRepository("origin.git", bare: true)
+        try w.git("remote", "add", "origin", bare.path, in: src)
+        let unfetched = try w.weave(["publish"], in: src)
+        #expect(unfetched.stderr == """
+            note: rendered exists neither here nor as a remote-tracking branch: starting a new history
+              hint: if a remote already has it, git fetch first, then publish again to build on its history
+
+            """)
+        try w.git("branch", "-D", "rendered", in: src)
+        let pushed = try w.weave(["publish", "--push"], in: src)
+        #expect(pushed.status == 0, "\(pushed)")
+        #expect(pushed.stderr == "note: rendered exists neither here nor on origin: starting a new history\n")
+    }
+
+    @Test("an unknown remote and an unreachable server: what went wrong in words, a hint, exit 1, nothing written")
+    func remoteErrors() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        let none = try w.weave(["publish", "--push", "--remote", "nosuch"], in: src)
+        #expect(none.status == 1)
+        #expect(none.stderr == """
+            error: no remote named "nosuch" in this repository
+              hint: it has no remotes; add one with git remote add nosuch URL, or publish to a URL with --repo URL
+
+            """)
+        let bare = try w.initRepository("origin.git", bare: true)
+        try w.git("remote", "add", "origin", bare.path, in: src)
+        let typo = try w.weave(["publish", "--push", "--remote", "orign"], in: src)
+        #expect(typo.stderr == "error: no remote named \"orign\" in this repository\n  hint: did you mean --remote origin?\n")
+        #expect(try !w.exists("refs/heads/rendered", in: src))
+
+        let port = try GitDaemon.freePort()
+        let url = "https://127.0.0.1:\(port)/deploy.git"
+        let down = try w.weave(["publish", "--repo", url], in: src)
+        #expect(down.status == 1)
+        #expect(down.stderr == """
+            error: cannot connect to \(url): failed to connect to 127.0.0.1: Connection refused
+              hint: check the URL and that the server is reachable; nothing on either side was changed
+
+            """)
+        let json = try w.weave(["publish", "--repo", url, "--format", "json"], in: src)
+        #expect(json.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["diagnostics"] as? [[String: Any]])?.first?["hint"] as? String == "check the URL and that the server is reachable; nothing on either side was changed")
+    }
+
     @Test("a stale branch lock (left by a killed writer) fails the publish with the lock file's name, and nothing moves")
     func staleLock() throws {
         let w = try World()

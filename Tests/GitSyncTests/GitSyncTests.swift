@@ -424,3 +424,45 @@ struct RemoteTests {
         #expect(try box.git("rev-parse", "rendered", in: bare) == fromA.hex)
     }
 }
+
+@Suite("where a publish builds: the starting-point policy")
+struct StartingPointTests {
+    static func id(_ c: Character) -> ObjectID { ObjectID(hex: String(repeating: c, count: 40))! }
+
+    /// History: a ← b ← c, and d unrelated; e diverged from a.
+    static let parents: [Character: Character] = ["b": "a", "c": "b", "e": "a"]
+
+    static func descends(_ a: ObjectID, _ b: ObjectID) -> Bool {
+        var c = Character(String(a.hex.prefix(1)))
+        while let p = parents[c] {
+            if id(p) == b { return true }
+            c = p
+        }
+        return false
+    }
+
+    static func related(_ a: ObjectID, _ b: ObjectID) -> Bool {
+        func root(_ x: ObjectID) -> Character {
+            var c = Character(String(x.hex.prefix(1)))
+            while let p = parents[c] { c = p }
+            return c
+        }
+        return root(a) == root(b)
+    }
+
+    static func choose(_ local: Character?, _ remote: Character?) -> StartingPoint {
+        StartingPoint.choose(local: local.map(id), remote: remote.map(id), descends: descends, related: related)
+    }
+
+    @Test("neither, one, equal, fast-forward either way, diverged, unrelated")
+    func policy() {
+        #expect(Self.choose(nil, nil) == .newHistory)
+        #expect(Self.choose("b", nil) == .local(Self.id("b")))
+        #expect(Self.choose(nil, "b") == .remote(Self.id("b")))
+        #expect(Self.choose("b", "b") == .remote(Self.id("b")))
+        #expect(Self.choose("a", "c") == .remote(Self.id("c")))
+        #expect(Self.choose("c", "a") == .local(Self.id("c")))
+        #expect(Self.choose("e", "c") == .diverged(local: Self.id("e"), remote: Self.id("c"), related: true))
+        #expect(Self.choose("d", "c") == .diverged(local: Self.id("d"), remote: Self.id("c"), related: false))
+    }
+}

@@ -46,6 +46,9 @@ public final class Publisher {
         // Enough for a few dozen publishers racing on one branch: each retry waits a little
         // longer (up to ~0.13 s), so this bounds a run that keeps losing to about 4 s.
         public var maxAttempts = 30
+        /// The local branches are only this tool's copy of the remote's (the repository
+        /// kept per URL for `--repo URL`): they follow the remote, whatever it did.
+        public var localIsCache = false
 
         public init(author: Signature, source: Source, environmentsInSource: Set<String>) {
             self.author = author
@@ -70,7 +73,16 @@ public final class Publisher {
         public var changes: [EnvironmentChange]
         /// Compare-and-swap or push retries it took.
         public var retries: Int
+        /// What the user should know about where the commits were built: on a
+        /// remote-tracking branch, on a new history, with local commits pushed along.
+        public var notices: [Diagnostic] = []
         public var upToDate: Bool { commits.isEmpty }
+
+        init(commits: [(reference: String, commit: ObjectID)], changes: [EnvironmentChange], retries: Int) {
+            self.commits = commits
+            self.changes = changes
+            self.retries = retries
+        }
     }
 
     public static let notesReference = "refs/notes/gitops-weave"
@@ -96,10 +108,13 @@ public final class Publisher {
         // Once attached (by an earlier publish on this repository) the store receives every
         // write, so it must then always be flushed.
         if newFiles > Self.packThreshold || repository.batch != nil { batch = try repository.objectBatch() }
+        var result: Result
         switch options.layout {
-        case .directory: return try publishDirectory(prepared, options)
-        case .branch: return try publishBranches(prepared, options)
+        case .directory: result = try publishDirectory(prepared, options)
+        case .branch: result = try publishBranches(prepared, options)
         }
+        result.notices = collectedNotices(options)
+        return result
     }
 
     private var batch: ObjectBatch?
@@ -203,7 +218,8 @@ public final class Publisher {
         let ref = "refs/heads/\(options.branch)"
         var retries = 0
         for attempt in 1...options.maxAttempts {
-            let tip = try baseTip(ref, options)
+            let base = try base(ref, options)
+            let tip = base.tip
             var rootTree: ObjectID?
             var existing: [String: TreeEntry] = [:]
             if let tip {
@@ -226,14 +242,17 @@ public final class Publisher {
                 changes.append(EnvironmentChange(environment: name, kind: .removed))
             }
             if changes.isEmpty {
-                try finishUnchanged(ref: ref, tip: tip, options)
-                return Result(commits: [], changes: [], retries: retries)
+                if try finishUnchanged(ref: ref, base: base, options, attempt: attempt) {
+                    return Result(commits: [], changes: [], retries: retries)
+                }
+                retries += 1
+                continue
             }
             let tree = try repository.writeTree(entries, keepingOthersFrom: rootTree, removing: removed)
             let message = CommitMessage(changes: changes, options: options).text
             let commit = try repository.createCommit(tree: tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
             batch?.noteCommit(commit)
-            if try land(commit, on: ref, replacing: tip, options, attempt: attempt) {
+            if try land(commit, on: ref, replacing: base.local, options, attempt: attempt) {
                 try recordSource(on: commit, options)
                 return Result(commits: [(ref, commit)], changes: changes, retries: retries)
             }
@@ -252,18 +271,22 @@ public final class Publisher {
             let ref = "refs/heads/env/\(env.name)"
             var done = false
             for attempt in 1...options.maxAttempts {
-                let tip = try baseTip(ref, options)
+                let base = try base(ref, options)
+                let tip = base.tip
                 let old = try tip.map { TreeEntry(name: env.name, id: try repository.commitInfo($0).tree, kind: .tree) }
                 guard let change = try change(of: env, from: old) else {
-                    try finishUnchanged(ref: ref, tip: tip, options)
-                    done = true
-                    break
+                    if try finishUnchanged(ref: ref, base: base, options, attempt: attempt) {
+                        done = true
+                        break
+                    }
+                    retries += 1
+                    continue
                 }
                 try materialize(env)
                 let message = CommitMessage(changes: [change], options: options).text
                 let commit = try repository.createCommit(tree: env.tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
                 batch?.noteCommit(commit)
-                if try land(commit, on: ref, replacing: tip, options, attempt: attempt) {
+                if try land(commit, on: ref, replacing: base.local, options, attempt: attempt) {
                     try recordSource(on: commit, options)
                     commits.append((ref, commit))
                     changes.append(change)
@@ -290,10 +313,31 @@ public final class Publisher {
 
     // MARK: Moving references
 
-    /// The commit to build on: the remote's tip when pushing (fetched if needed), else the
-    /// local branch.
-    func baseTip(_ ref: String, _ options: Options) throws -> ObjectID? {
-        guard let remote = options.pushTo else { return try repository.resolve(ref) }
+    /// Where a reference's next commit goes: on top of `tip`, with the local branch at
+    /// `local` and (when pushing) the remote's at `remoteTip`.
+    struct Base {
+        var tip: ObjectID?
+        var local: ObjectID?
+        var remoteTip: ObjectID?
+    }
+
+    /// The commit to build on, by StartingPoint's policy; refuses branches that diverged.
+    func base(_ ref: String, _ options: Options) throws -> Base {
+        let branch = String(ref.dropFirst("refs/heads/".count))
+        let local = try repository.resolve(ref)
+        guard let remote = options.pushTo else {
+            if let local { return Base(tip: local, local: local, remoteTip: nil) }
+            // As `git switch rendered` does: start from the remote-tracking branch.
+            if let tracking = try repository.trackingBranch(for: branch, preferring: "origin") {
+                let fetched = repository.lastFetch(of: tracking.reference)
+                    .map { "fetched \(Age.timestamp($0)) (\(Age.describe($0)))" } ?? "fetched at an unknown time"
+                notices[ref] = Diagnostic(.note, at: nil, "no local branch \(branch): building on \(tracking.remote)/\(branch) (\(tracking.tip.short)), \(fetched)",
+                                          hint: "the remote may have moved since; git fetch \(tracking.remote) first, or publish with --push, which reads the remote itself")
+                return Base(tip: tracking.tip, local: nil, remoteTip: nil)
+            }
+            newHistories.insert(branch)
+            return Base(tip: nil, local: nil, remoteTip: nil)
+        }
         let remoteTip = try repository.remoteReferences(remote, credentials: options.credentials)[ref]
         if let remoteTip, !repository.hasObject(remoteTip) {
             do {
@@ -304,7 +348,42 @@ public final class Publisher {
                 guard repository.hasObject(remoteTip) else { throw error }
             }
         }
-        return remoteTip
+        if options.localIsCache { return Base(tip: remoteTip, local: local, remoteTip: remoteTip) }
+        let point = try StartingPoint.choose(local: local, remote: remoteTip,
+                                             descends: { try repository.isDescendant($0, of: $1) },
+                                             related: { try repository.related($0, $1) })
+        notices[ref] = nil
+        switch point {
+        case .newHistory:
+            newHistories.insert(branch)
+        case .local(let tip):
+            if let remoteTip {
+                let ahead = try repository.commitsAhead(tip, of: remoteTip)
+                notices[ref] = Diagnostic(.note, at: nil, "the local \(branch) has \(ahead) commit\(ahead == 1 ? "" : "s") \(remote) lacks: building on \(tip.short) and pushing \(ahead == 1 ? "it" : "them") too")
+            }
+        case .remote:
+            break
+        case .diverged(let l, let r, let related):
+            throw DivergedBranches(branch: branch, remote: remote, local: l, remoteTip: r, related: related).diagnostic
+        }
+        return Base(tip: point.tip, local: local, remoteTip: remoteTip)
+    }
+
+    /// Notes per reference (the last attempt's), and the branches started anew.
+    private var notices: [String: Diagnostic] = [:]
+    private var newHistories: Set<String> = []
+
+    func collectedNotices(_ options: Options) -> [Diagnostic] {
+        var out = notices.sorted { $0.key < $1.key }.map(\.value)
+        if !newHistories.isEmpty {
+            let names = newHistories.sorted()
+            let listed = names.count <= 3 ? names.joined(separator: ", ") : "\(names.count) branches (\(names.prefix(3).joined(separator: ", ")), …)"
+            let elsewhere = options.pushTo.map { "on \($0)" } ?? "as a remote-tracking branch"
+            let remoteHint = options.pushTo == nil && !repository.remoteNames().isEmpty
+                ? "if a remote already has \(names.count == 1 ? "it" : "them"), git fetch first, then publish again to build on its history" : nil
+            out.insert(Diagnostic(.note, at: nil, "\(listed) \(names.count == 1 ? "exists" : "exist") neither here nor \(elsewhere): starting a new history", hint: remoteHint), at: 0)
+        }
+        return out
     }
 
     /// Moves the local reference (and pushes); false when someone else was first and the
@@ -322,7 +401,7 @@ public final class Publisher {
                 // target: a concurrent publisher sharing this repository may have moved it
                 // further already, and losing that race must not make this run redo a push
                 // that landed (nor move the mirror backwards).
-                mirror(ref, to: commit)
+                mirror(ref, to: commit, options)
             } else {
                 try repository.updateReference(ref, to: commit, expected: tip, message: "gitops-weave publish")
             }
@@ -340,14 +419,21 @@ public final class Publisher {
         }
     }
 
-    /// Points the local copy of a pushed branch at `commit`, unless a concurrent publisher
-    /// already moved it past `commit`; best effort.
-    func mirror(_ ref: String, to commit: ObjectID) {
+    /// Fast-forwards the local copy of a pushed branch to `commit`; best effort. It stays
+    /// where it is when a concurrent publisher already moved it past `commit`, and when
+    /// moving it would leave one of its commits behind (a note says so).
+    func mirror(_ ref: String, to commit: ObjectID, _ options: Options, message: String = "gitops-weave publish (pushed)") {
         for _ in 0..<5 {
             let current = try? repository.resolve(ref)
-            if let current, current == commit || ((try? repository.isDescendant(current, of: commit)) ?? false) { return }
+            if let current {
+                if current == commit || ((try? repository.isDescendant(current, of: commit)) ?? false) { return }
+                guard options.localIsCache || ((try? repository.isDescendant(commit, of: current)) ?? false) else {
+                    notices[ref] = Diagnostic(.note, at: nil, "the local \(ref.dropFirst("refs/heads/".count)) stays at \(current.short): \(commit.short) does not descend from it, and moving it would leave its commits behind")
+                    return
+                }
+            }
             do {
-                try repository.updateReference(ref, to: commit, expected: current, message: "gitops-weave publish (pushed)")
+                try repository.updateReference(ref, to: commit, expected: current, message: message)
                 return
             } catch {
                 continue
@@ -361,14 +447,19 @@ public final class Publisher {
         usleep(UInt32(base / 2 + Int.random(in: 0...(base / 2))))
     }
 
-    /// Nothing changed: keep the branch, and still record which source was processed.
-    func finishUnchanged(ref: String, tip: ObjectID?, _ options: Options) throws {
-        guard let tip else { return }
-        if options.pushTo != nil, try repository.resolve(ref) != tip {
-            // Bring the local branch to what the remote holds.
-            try? repository.updateReference(ref, to: tip, expected: try repository.resolve(ref), message: "gitops-weave publish: up to date")
+    /// Nothing changed: keep the branch, and still record which source was processed. The
+    /// remote gets the local commits it lacks; the local branch catches up with the remote
+    /// (or is created at the remote-tracking branch it started from). False when a push
+    /// lost a race and the work must be redone.
+    func finishUnchanged(ref: String, base: Base, _ options: Options, attempt: Int) throws -> Bool {
+        guard let tip = base.tip else { return true }
+        if options.pushTo != nil, base.remoteTip != tip {
+            guard try land(tip, on: ref, replacing: base.local, options, attempt: attempt) else { return false }
+        } else if base.local != tip {
+            mirror(ref, to: tip, options, message: "gitops-weave publish: up to date")
         }
         try recordSource(on: tip, options)
+        return true
     }
 
     /// A note naming the last processed source commit, so a CI check can tell "up to date"
