@@ -39,7 +39,10 @@ public struct CommitInfo: Sendable {
     public var parents: [ObjectID]
     public var message: String
     public var author: Signature
+    /// The committer's time, in seconds since 1970.
     public var time: Int64
+    /// When the author wrote it.
+    public var authorTime: Int64
 }
 
 // MARK: - Reading and writing objects
@@ -144,7 +147,7 @@ extension Repository {
             id: id, tree: ObjectID(git_commit_tree_id(commit).pointee), parents: parents,
             message: git_commit_message(commit).map { String(cString: $0) } ?? "",
             author: Signature(name: String(cString: author.name), email: String(cString: author.email)),
-            time: Int64(git_commit_time(commit)))
+            time: Int64(git_commit_time(commit)), authorTime: Int64(author.when.time))
     }
 
     /// Creates a commit object without moving any reference.

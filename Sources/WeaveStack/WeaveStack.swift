@@ -22,6 +22,15 @@ public struct WeaveStack: Stack {
     public var stages: [any RenderStage] { [WeaveWiring.Stage()] }
     public var rules: [Rule] { WeaveRules.all }
 
+    /// As the operators' CRDs name them.
+    public var kindNames: KindNames {
+        var names = KindNames()
+        names.add(group: "clickhouse.altinity.com", kind: "ClickHouseInstallation", plural: "clickhouseinstallations", singular: "clickhouseinstallation", shortNames: ["chi"])
+        names.add(group: "clickhouse-keeper.altinity.com", kind: "ClickHouseKeeperInstallation", plural: "clickhousekeeperinstallations", singular: "clickhousekeeperinstallation", shortNames: ["chk"])
+        names.add(group: "apps.wandb.com", kind: "WeightsAndBiases", plural: "weightsandbiases", singular: "weightsandbiases", shortNames: ["wandb"])
+        return names
+    }
+
     public func readSettings(_ settings: Mapping) throws -> any StackSettings {
         try WeaveSettings(settings)
     }

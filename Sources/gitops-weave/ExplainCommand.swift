@@ -45,9 +45,9 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run(format: output.format) {
-            let selector = try ResourceSelector(parsing: resource)
             let path = try FieldPath(parsing: fieldPath)
             let project = try source.loadProject()
+            let selector = try ResourceSelector(parsing: resource).resolvingKind(project.kindNames)
             let outcome = Renderer(project: project).render(named: environment)
             let errors = outcome.diagnostics.filter { $0.severity == .error }
             guard errors.isEmpty else {

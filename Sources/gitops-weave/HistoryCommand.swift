@@ -48,6 +48,14 @@ struct HistoryCommand: ParsableCommand {
 
     @OptionGroup var output: ReportFormatOptions
 
+    /// kubectl's kind names history accepts: built-in, every bundled stack's, and those of
+    /// the CRDs of the source in the current directory, when it is one.
+    static func kindNames() -> KindNames {
+        let stacks = StackCatalog.bundled.stacks.map(\.kindNames).reduce(KindNames.kubernetes) { $0.merging($1) }
+        guard let project = try? Project.load(from: FileSystemSource(root: "."), stacks: .bundled) else { return stacks }
+        return stacks.merging(project.kindNames)
+    }
+
     func validate() throws {
         if field != nil && resource == nil {
             throw ValidationError("--field needs --resource: a field belongs to one resource (add --resource Kind/name)")
@@ -60,7 +68,7 @@ struct HistoryCommand: ParsableCommand {
     }
 
     func history() throws {
-        let selector = try resource.map { try ResourceSelector(parsing: $0) }
+        let selector = try resource.map { try ResourceSelector(parsing: $0).resolvingKind(Self.kindNames()) }
         let path = try field.map { try FieldPath(parsing: $0) }
 
         let location = repo ?? "."
@@ -109,11 +117,7 @@ struct HistoryCommand: ParsableCommand {
         rendered.layout == .directory ? "branch \(rendered.branch)" : "branch env/\(environment)"
     }
 
-    static func date(_ seconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-    }
+    static func date(_ seconds: Int64) -> String { CommitTrailers.date(seconds) }
 
     static let maxListedResources = 12
 
@@ -127,7 +131,8 @@ struct HistoryCommand: ParsableCommand {
         }
         for (n, e) in result.entries.enumerated() {
             if n > 0 { print("") }
-            let source = e.sourceCommit.map { "source \(String($0.prefix(7)))" } ?? "source unknown"
+            var source = e.sourceCommit.map { "source \(String($0.prefix(7)))" } ?? "source unknown"
+            if let written = e.sourceDate { source += " of \(Self.date(written))" }
             print("\(Self.date(e.time))  \(e.commit.short)  \(source)  \(e.sourceAuthor.description)")
             switch e.environmentChange {
             case .created: print("  new environment")
@@ -244,12 +249,14 @@ struct HistoryReport: Encodable {
         var author: Person
         var sourceCommit: String?
         var sourceAuthor: Person
+        /// The source commit's author date; null when unknown.
+        var sourceDate: String?
         var environmentChange: String
         var resources: [ResourceChange]
         var fields: [FieldChange]?
 
         enum CodingKeys: String, CodingKey {
-            case commit, date, author, sourceCommit, sourceAuthor, environmentChange, resources, fields
+            case commit, date, author, sourceCommit, sourceAuthor, sourceDate, environmentChange, resources, fields
         }
 
         func encode(to encoder: Encoder) throws {
@@ -259,6 +266,7 @@ struct HistoryReport: Encodable {
             try c.encode(author, forKey: .author)
             try c.encodeOrNull(sourceCommit, forKey: .sourceCommit)
             try c.encode(sourceAuthor, forKey: .sourceAuthor)
+            try c.encodeOrNull(sourceDate, forKey: .sourceDate)
             try c.encode(environmentChange, forKey: .environmentChange)
             try c.encode(resources, forKey: .resources)
             try c.encodeIfPresent(fields, forKey: .fields)
@@ -284,6 +292,7 @@ struct HistoryReport: Encodable {
         commits = result.entries.map { e in
             Commit(commit: e.commit.hex, date: HistoryCommand.date(e.time), author: Person(e.author),
                    sourceCommit: e.sourceCommit, sourceAuthor: Person(e.sourceAuthor),
+                   sourceDate: e.sourceDate.map(HistoryCommand.date),
                    environmentChange: e.environmentChange.rawValue,
                    resources: e.resources.map { ResourceChange(resource: ResourceFile($0.id, file: $0.file), change: $0.kind.rawValue) },
                    fields: path == nil ? nil : e.fields.map {

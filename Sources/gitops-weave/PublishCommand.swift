@@ -173,9 +173,10 @@ struct PublishCommand: ParsableCommand {
             return Publisher.Source(commit: nil, repository: URL(fileURLWithPath: source.directory).standardizedFileURL.path, dirty: true, author: nil)
         }
         let head = try repository.headCommitID()
-        let author = try head.flatMap { ObjectID(hex: $0) }.map { try repository.commitInfo($0).author }
+        let info = try head.flatMap { ObjectID(hex: $0) }.map { try repository.commitInfo($0) }
         let location = repository.remoteURL("origin") ?? repository.workTree.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? repository.gitDirectory
-        return Publisher.Source(commit: head, repository: location, dirty: try repository.hasUncommittedChanges(), author: author)
+        return Publisher.Source(commit: head, repository: location, dirty: try repository.hasUncommittedChanges(),
+                                author: info?.author, authorDate: info?.authorTime)
     }
 
     func report(_ result: Publisher.Result, names: [String], source: Publisher.Source, diagnostics: DiagnosticList) throws {

@@ -114,6 +114,12 @@ struct DiffCommandTests {
         #expect(md.stdout.count <= 65_000, "\(md.stdout.count) characters")
         #expect(md.stdout.contains("### gitops-weave diff: 120 of 120 environments change"))
         #expect(md.stdout.contains("> **Truncated** at 65000 characters:"))
+        // The footer's command works as printed: the same comparison, every part.
+        #expect(md.stdout.contains(" not shown. Run `gitops-weave diff HEAD~1 HEAD --format markdown --split` for every part.\n"), "\(md.stdout.suffix(400))")
+        let suggested = try weave(w, ["diff", "HEAD~1", "HEAD", "--format", "markdown", "--split"], in: src)
+        #expect(suggested.status == 1, "\(suggested.stderr)")
+        #expect(suggested.stderr.isEmpty, "\(suggested.stderr)")
+        #expect(suggested.stdout.contains("gitops-weave-diff-2.md"), "\(suggested.stdout)")
         // Every opened block is closed: the cut fell between resources.
         #expect(md.stdout.components(separatedBy: "```diff").count - 1 == md.stdout.components(separatedBy: "\n```\n").count - 1)
         #expect(md.stdout.components(separatedBy: "<details>").count == md.stdout.components(separatedBy: "</details>").count)

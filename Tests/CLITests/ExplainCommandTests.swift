@@ -41,6 +41,21 @@ struct ExplainCommandTests {
             """)
     }
 
+    @Test("kubectl's short and plural names select the same resource: chi, chk, clickhouseinstallations")
+    func shortNames() throws {
+        let path = "spec.configuration.clusters[name=weavecluster].layout.replicasCount"
+        let long = try CLI.run(["explain", "prod-aws", "ClickHouseInstallation/wandb", path])
+        #expect(long.status == 0, "\(long.stderr)")
+        for alias in ["chi/wandb", "CHI/wandb", "clickhouseinstallations/wandb", "chi.clickhouse.altinity.com/wandb"] {
+            let r = try CLI.run(["explain", "prod-aws", alias, path])
+            #expect(r.status == 0, "\(alias): \(r.stderr)")
+            #expect(r.stdout == long.stdout, "\(alias)")
+        }
+        let keeper = try CLI.run(["explain", "prod-aws", "chk/wandb", "spec.configuration.clusters[name=keeper].layout.replicasCount"])
+        #expect(keeper.status == 0, "\(keeper.stderr)")
+        #expect(keeper.stdout.hasPrefix("ClickHouseKeeperInstallation/wandb (namespace clickhouse) "), "\(keeper.stdout)")
+    }
+
     @Test("bundled prod-aws zookeeper.nodes: derived from the Keeper's replicasCount in the prod layer")
     func bundledKeeperNodes() throws {
         let r = try CLI.run(["explain", "prod-aws", "clickhouseinstallation/wandb", "spec.configuration.zookeeper.nodes"])

@@ -12,12 +12,14 @@ struct HistoryCommandTests {
     struct Person {
         var name: String
         var email: String
+        /// When this person's source commit was written: days before it was published.
+        var date = "2026-11-30T09:15:00Z"
         var signature: String { "\(name) <\(email)>" }
     }
 
     static let alice = Person(name: "Alice Admin", email: "alice@example.com")
-    static let bob = Person(name: "Bob Builder", email: "bob@example.com")
-    static let carol = Person(name: "Carol Coder", email: "carol@example.com")
+    static let bob = Person(name: "Bob Builder", email: "bob@example.com", date: "2026-11-30T10:30:00Z")
+    static let carol = Person(name: "Carol Coder", email: "carol@example.com", date: "2026-11-30T11:45:00Z")
     static let sourceAuthor = "\(GitWorld.sourceAuthor.name) <\(GitWorld.sourceAuthor.email)>"
 
     /// A source with the bundled stack, published, then three commits by three people, each
@@ -39,7 +41,7 @@ struct HistoryCommandTests {
     func commit(_ w: World, _ dir: URL, by person: Person, _ message: String) throws -> String {
         try w.git("add", "-A", in: dir)
         try w.git("commit", "-q", "-m", message, in: dir, environment: [
-            "GIT_AUTHOR_NAME": person.name, "GIT_AUTHOR_EMAIL": person.email,
+            "GIT_AUTHOR_NAME": person.name, "GIT_AUTHOR_EMAIL": person.email, "GIT_AUTHOR_DATE": person.date,
             "GIT_COMMITTER_NAME": person.name, "GIT_COMMITTER_EMAIL": person.email,
         ])
         return try w.git("rev-parse", "HEAD", in: dir)
@@ -112,7 +114,7 @@ struct HistoryCommandTests {
         // Alice's change, then the commit that created the environment; Bob's (another
         // resource) and Carol's (another environment) are not listed.
         #expect(headers.count == 2, "\(out)")
-        #expect(headers.first == [headers.first?[0] ?? "", String(s.renderedAlice.prefix(7)), "source \(s.alice.prefix(7))", Self.alice.signature], "\(out)")
+        #expect(headers.first == [headers.first?[0] ?? "", String(s.renderedAlice.prefix(7)), "source \(s.alice.prefix(7)) of \(Self.alice.date)", Self.alice.signature], "\(out)")
         #expect(headers.first.map { $0[0].wholeMatch(of: Self.isoDate) != nil } == true, "\(out)")
         #expect(out.stdout.contains("  ~ ClickHouseInstallation/wandb (namespace clickhouse)\n    \(Self.replicas): 3 → 5\n"), "\(out)")
         #expect(headers.last?[1] == String(s.renderedInitial.prefix(7)), "\(out)")
@@ -126,7 +128,7 @@ struct HistoryCommandTests {
         // The other prod environment got the same change from the same source commit.
         let openshift = try history(s, ["prod-openshift-minio", "--resource", "ClickHouseInstallation/wandb", "--field", Self.replicas, "--limit", "1"])
         #expect(openshift.status == 0, "\(openshift)")
-        #expect(openshift.stdout.contains("source \(s.alice.prefix(7))  \(Self.alice.signature)"), "\(openshift)")
+        #expect(openshift.stdout.contains("source \(s.alice.prefix(7)) of \(Self.alice.date)  \(Self.alice.signature)"), "\(openshift)")
         #expect(openshift.stdout.contains(": 3 → 5\n"), "\(openshift)")
         #expect(Self.headers(openshift).count == 1, "\(openshift)")
     }
@@ -138,7 +140,9 @@ struct HistoryCommandTests {
         #expect(out.status == 0, "\(out)")
         let headers = Self.headers(out)
         #expect(headers.map { $0[1] } == [s.renderedBob, s.renderedAlice, s.renderedInitial].map { String($0.prefix(7)) }, "\(out)")
-        #expect(headers.map { $0[2] } == [s.bob, s.alice, s.initial].map { "source \($0.prefix(7))" }, "\(out)")
+        let initialDate = try s.world.git("log", "-1", "--date=format-local:%Y-%m-%dT%H:%M:%SZ", "--format=%ad", s.initial, in: s.src, environment: ["TZ": "UTC"])
+        #expect(headers.map { $0[2] } == ["source \(s.bob.prefix(7)) of \(Self.bob.date)", "source \(s.alice.prefix(7)) of \(Self.alice.date)",
+                                          "source \(s.initial.prefix(7)) of \(initialDate)"], "\(out)")
         #expect(headers.map { $0[3] } == [Self.bob.signature, Self.alice.signature, Self.sourceAuthor], "\(out)")
         #expect(out.stdout.contains("  ~ WeightsAndBiases/wandb (namespace wandb)\n"), "\(out)")
         #expect(out.stdout.contains("  new environment\n"), "\(out)")
@@ -171,6 +175,12 @@ struct HistoryCommandTests {
 
         let chi = try history(s, ["prod-aws", "--resource", "clickhouseinstallation/wandb"])
         #expect(Self.headers(chi).map { $0[1] } == [s.renderedAlice, s.renderedInitial].map { String($0.prefix(7)) }, "\(chi)")
+        // kubectl's short names, as kubectl accepts them.
+        let short = try history(s, ["prod-aws", "--resource", "chi/wandb"])
+        #expect(short.status == 0, "\(short)")
+        #expect(short.stdout == chi.stdout, "\(short)")
+        let ns = try history(s, ["prod-aws", "--resource", "ns/wandb"])
+        #expect(Self.headers(ns).map { $0[1] } == [String(s.renderedInitial.prefix(7))], "\(ns)")
         let namespaced = try history(s, ["prod-aws", "--resource", "ClickHouseInstallation/clickhouse/wandb"])
         #expect(Self.headers(namespaced).map { $0[1] } == Self.headers(chi).map { $0[1] }, "\(namespaced)")
         let namespace = try history(s, ["prod-aws", "--resource", "Namespace/wandb"])
@@ -196,6 +206,9 @@ struct HistoryCommandTests {
         #expect(first["commit"] as? String == s.renderedAlice)
         #expect(first["sourceCommit"] as? String == s.alice)
         #expect((first["sourceAuthor"] as? [String: String]) == ["name": Self.alice.name, "email": Self.alice.email])
+        // The source commit's author date, besides the publish date.
+        #expect(first["sourceDate"] as? String == Self.alice.date)
+        #expect(first["date"] as? String != Self.alice.date)
         #expect((first["author"] as? [String: String]) == ["name": "Release Bot", "email": "bot@example.com"])
         #expect((first["date"] as? String).map { $0.wholeMatch(of: Self.isoDate) != nil } == true)
         #expect(first["environmentChange"] as? String == "changed")

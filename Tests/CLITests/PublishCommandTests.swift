@@ -41,6 +41,7 @@ struct PublishCommandTests {
         #expect(trailers["Source-Repository"].map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
                 == src.resolvingSymlinksInPath().path)
         #expect(trailers["Environments"] == Self.environments.joined(separator: ", "))
+        #expect(trailers["Source-Date"] == (try w.git("log", "-1", "--date=format-local:%Y-%m-%dT%H:%M:%SZ", "--format=%ad", "HEAD", in: src, environment: ["TZ": "UTC"])))
         #expect(trailers["Rendered-By"]?.hasPrefix("gitops-weave ") == true, "\(trailers)")
         // Publisher and source author are the same person here: nobody to credit.
         #expect(trailers["Co-authored-by"] == nil)

@@ -631,3 +631,40 @@ struct SchemaRegistryTests {
         #expect(diagnostic { _ = try CRDSchemaReader.read(try parseStream(text, file: "crd.yaml")) }?.headline == headline)
     }
 }
+
+@Suite("kubectl's kind names: short, plural and singular")
+struct KindNamesTests {
+    @Test("built-in short names and plurals, case-insensitive; a kind itself is left alone")
+    func builtIn() throws {
+        let names = KindNames.kubernetes
+        for (alias, kind, group) in [("deploy", "Deployment", "apps"), ("sts", "StatefulSet", "apps"), ("svc", "Service", ""),
+                                     ("cm", "ConfigMap", ""), ("ns", "Namespace", ""), ("sa", "ServiceAccount", ""),
+                                     ("Deployments", "Deployment", "apps"), ("pvc", "PersistentVolumeClaim", ""), ("crd", "CustomResourceDefinition", "apiextensions.k8s.io")] {
+            #expect(names.kind(named: alias) == KindNames.Kind(group: group, kind: kind), "\(alias)")
+        }
+        #expect(names.kind(named: "Deployment") == nil)
+        let selector = try ResourceSelector(parsing: "deploy/web").resolvingKind(names)
+        #expect(selector.kind == "Deployment" && selector.group == "apps" && selector.name == "web")
+        // A group given with an alias must agree with it.
+        #expect(try ResourceSelector(parsing: "deploy.batch/web").resolvingKind(names).kind == "deploy")
+    }
+
+    @Test("the stack's kinds, and a CRD's spec.names from the shared CRDs", .enabled(if: SharedCRDs.available))
+    func stackAndCRD() throws {
+        let stack = WeaveStack().kindNames
+        #expect(stack.kind(named: "chi") == .init(group: "clickhouse.altinity.com", kind: "ClickHouseInstallation"))
+        #expect(stack.kind(named: "chk") == .init(group: "clickhouse-keeper.altinity.com", kind: "ClickHouseKeeperInstallation"))
+        let path = Paths.shared.appendingPathComponent("crds/argo_application.yaml").path
+        let crd = try #require(try CustomResourceDefinition.read(try SourceFile.parseStream(path)).first)
+        var names = KindNames.kubernetes
+        names.add(group: crd.group, kind: crd.kind, plural: crd.plural, singular: crd.singular, shortNames: crd.shortNames)
+        #expect(crd.shortNames.contains("app"))
+        #expect(names.kind(named: "app") == .init(group: "argoproj.io", kind: "Application"))
+        #expect(names.kind(named: "applications") == .init(group: "argoproj.io", kind: "Application"))
+        // The stack's names agree with the operators' CRDs.
+        for file in ["chop_clickhouseinstallations.clickhouse.altinity.com.yaml", "chop_clickhousekeeperinstallations.clickhouse-keeper.altinity.com.yaml", "wandb_weightsandbiases.yaml"] {
+            let c = try #require(try CustomResourceDefinition.read(try SourceFile.parseStream(Paths.shared.appendingPathComponent("crds/" + file).path)).first)
+            for short in c.shortNames { #expect(stack.kind(named: short) == .init(group: c.group, kind: c.kind), "\(short)") }
+        }
+    }
+}

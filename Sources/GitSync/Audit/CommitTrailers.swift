@@ -42,3 +42,17 @@ public struct CommitTrailers: Sendable, Equatable {
 
     public func first(_ key: String) -> String? { values(key).first }
 }
+
+extension CommitTrailers {
+    /// A time as trailers and reports write it: ISO 8601 in UTC (`2026-12-03T07:18:08Z`).
+    public static func date(_ seconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+
+    /// Reads what `date` writes.
+    public static func time(from text: String) -> Int64? {
+        ISO8601DateFormatter().date(from: text).map { Int64($0.timeIntervalSince1970) }
+    }
+}

@@ -66,6 +66,9 @@ public struct EnvironmentHistory {
         public var sourceCommit: String?
         /// Co-authored-by when present, else the rendered commit's author.
         public var sourceAuthor: Signature
+        /// When the source commit was written (its author date): from the commit's
+        /// `Source-Date` trailer, else from the source commit when this repository has it.
+        public var sourceDate: Int64?
         public var environmentChange: EnvironmentChange
         /// Filtered to the selected resource, when there is one.
         public var resources: [ResourceChange]
@@ -111,6 +114,15 @@ public struct EnvironmentHistory {
             tree = parentTree
         }
         return result
+    }
+
+    /// The source commit's author date: the `Source-Date` trailer (publishes since it was
+    /// added), else the source commit itself when this repository holds it.
+    func sourceDate(_ trailers: CommitTrailers) -> Int64? {
+        if let text = trailers.first("Source-Date"), let time = CommitTrailers.time(from: text) { return time }
+        guard let hex = trailers.first("Source-Commit"), let id = ObjectID(hex: hex),
+              branch.repository.hasObject(id) else { return nil }
+        return try? branch.repository.commitInfo(id).authorTime
     }
 
     func entry(_ commit: CommitInfo, old: ObjectID?, new: ObjectID?, _ query: Query, _ result: inout Result) throws -> Entry? {
@@ -166,6 +178,7 @@ public struct EnvironmentHistory {
         return Entry(commit: commit.id, time: commit.time, author: commit.author,
                      sourceCommit: trailers.first("Source-Commit").flatMap { $0 == "unknown" ? nil : $0 },
                      sourceAuthor: coAuthor ?? commit.author,
+                     sourceDate: sourceDate(trailers),
                      environmentChange: old == nil ? .created : new == nil ? .removed : .changed,
                      resources: changes, fields: fields)
     }

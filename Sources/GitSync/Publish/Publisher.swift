@@ -23,12 +23,15 @@ public final class Publisher {
         public var repository: String
         public var dirty: Bool
         public var author: Signature?
+        /// The source commit's author date, in seconds since 1970.
+        public var authorDate: Int64?
 
-        public init(commit: String?, repository: String, dirty: Bool, author: Signature?) {
+        public init(commit: String?, repository: String, dirty: Bool, author: Signature?, authorDate: Int64? = nil) {
             self.commit = commit
             self.repository = repository
             self.dirty = dirty
             self.author = author
+            self.authorDate = authorDate
         }
     }
 
@@ -550,6 +553,7 @@ struct CommitMessage {
         var trailers = [
             "Source-Commit: \(options.source.commit ?? "unknown")",
             "Source-Repository: \(options.source.repository)",
+        ] + (options.source.authorDate.map { ["Source-Date: \(CommitTrailers.date($0))"] } ?? []) + [
             "Environments: \(names.joined(separator: ", "))",
             "Rendered-By: gitops-weave \(GitopsWeaveVersion.current)",
         ]

@@ -7,6 +7,10 @@ import YAMLModel
 public struct CustomResourceDefinition: Sendable {
     public var group: String
     public var kind: String
+    /// `spec.names`: what kubectl also calls the kind.
+    public var plural: String?
+    public var singular: String?
+    public var shortNames: [String]
     /// The versions the API server serves, each with its `openAPIV3Schema` (nil: any object).
     public var servedVersions: [(name: String, schema: Node?)]
     /// How the kind merges, from the storage version's schema.
@@ -23,6 +27,10 @@ public struct CustomResourceDefinition: Sendable {
         let (spec, group, kind) = try CRDSchemaReader.identity(crd)
         self.group = group
         self.kind = kind
+        let names = spec["names"]
+        plural = names?["plural"]?.stringValue
+        singular = names?["singular"]?.stringValue
+        shortNames = names?["shortNames"]?.sequence?.compactMap(\.stringValue) ?? []
         // apiextensions.k8s.io/v1beta1 could give one schema for every version.
         let shared = spec["validation"]?["openAPIV3Schema"]
         var versions = spec["versions"]?.sequence ?? []

@@ -25,6 +25,9 @@ public struct Project: Sendable {
     /// Schemas the rendered resources are validated against: the CRDs under `crds:`, and
     /// the built-in ones of the core kinds and of the project's stacks.
     public var validationSchemas = ValidationSchemas()
+    /// kubectl's names of every kind the project knows: built-in, the stacks', and those
+    /// of the CRDs listed under `crds:`.
+    public var kindNames = KindNames.kubernetes
 
     /// The rules every environment is checked against: the stacks' rules in order, then the
     /// engine's secret policy.
@@ -68,6 +71,7 @@ public struct Project: Sendable {
         }
         project.registry = SchemaRegistry(adding: project.stacks.map(\.mergeTypes))
         project.validationSchemas = ValidationSchemas(adding: project.stacks.map(\.validationSchemas))
+        project.kindNames = project.stacks.map(\.kindNames).reduce(KindNames.kubernetes) { $0.merging($1) }
         let r = ProjectFileReader.self
         project.baseDirectory = try r.path(map["base"], default: "base", field: "base")
         project.layersDirectory = try r.path(map["layers"], default: "layers", field: "layers")
@@ -120,6 +124,7 @@ public struct Project: Sendable {
             for crd in crds {
                 project.registry.register(crd.mergeType, groupKind: crd.groupKind)
                 project.validationSchemas.add(crd)
+                project.kindNames.add(group: crd.group, kind: crd.kind, plural: crd.plural, singular: crd.singular, shortNames: crd.shortNames)
             }
         }
         return project

@@ -30,6 +30,9 @@ public protocol Stack: Sendable {
     func plaintextSecrets(in resource: Resource) -> [SecretPolicy.Finding]
     /// Lines the stack adds to an environment's `render-info.txt`, before the resource count.
     func notes(for outcome: Renderer.Outcome) -> [String]
+    /// kubectl's names of the stack's kinds (`chi` for ClickHouseInstallation), accepted
+    /// wherever a `Kind/name` is, even without the CRDs.
+    var kindNames: KindNames { get }
 }
 
 extension Stack {
@@ -38,6 +41,7 @@ extension Stack {
     public func syncWave(of id: ResourceID) -> Int? { nil }
     public func plaintextSecrets(in resource: Resource) -> [SecretPolicy.Finding] { [] }
     public func notes(for outcome: Renderer.Outcome) -> [String] { [] }
+    public var kindNames: KindNames { KindNames() }
 }
 
 /// What a stack read from an environment file; rules and stages get it back with
