@@ -72,6 +72,7 @@ public final class Renderer: @unchecked Sendable {
             outcome.diagnostics += substitution.diagnostics
             guard !outcome.failed else { return outcome }
 
+            for doc in base { try Self.refuseKustomization(doc) }
             var patcher = ResourcePatcher(resources: try Resource.load(base), registry: project.registry)
             for layer in layers {
                 let before = substitution.diagnostics.count
@@ -81,7 +82,10 @@ public final class Renderer: @unchecked Sendable {
                 let jsonPatches = try layer.jsonPatches.flatMap { try template($0) }.map(fill)
                 outcome.diagnostics += substitution.diagnostics[before...]
                 guard !outcome.failed else { return outcome }
-                for doc in added where !doc.isNull { try patcher.add(try Resource(document: doc)) }
+                for doc in added where !doc.isNull {
+                    try Self.refuseKustomization(doc)
+                    try patcher.add(try Resource(document: doc))
+                }
                 for doc in patches where !doc.isNull { try patcher.applyStrategic(doc) }
                 for doc in jsonPatches where !doc.isNull {
                     let p = try TargetedJSONPatch(parsing: doc)
@@ -107,6 +111,18 @@ public final class Renderer: @unchecked Sendable {
         }
         var staged: [Diagnostic] = []
         for stage in stages { staged += stage.run(&outcome.resources, environment: environment) }
+        // A value the environment sets that patches replace wherever it is used: it shows in
+        // render-info.txt, but changes nothing.
+        let set = Set(environment.parameterValues.map(\.key))
+        if !set.isEmpty {
+            for (name, patch) in ParameterUse(outcome.resources).overridden(among: substitution.used.intersection(set)) {
+                guard let value = environment.parameterValues.first(where: { $0.key == name })?.value else { continue }
+                outcome.diagnostics.append(Diagnostic(
+                    .warning, at: value.location,
+                    "parameter \"\(name)\" is set, but a patch replaces every use of it, so the value changes nothing",
+                    hint: "\(patch) sets the field instead; remove the value, or the patch's line"))
+            }
+        }
         let rules = Rule.check(self.rules, on: outcome.resources, environment: environment, earlier: staged)
         outcome.diagnostics += rules.diagnostics
         outcome.suppressedFindings = rules.suppressed
@@ -204,14 +220,66 @@ public final class Renderer: @unchecked Sendable {
                     "\($0.name) is not part of a layer's layout",
                     hint: "a layer holds resources/, patches/ and json-patches/ directories of YAML files")
             }
+            var strayFiles = strays
+            for sub in Self.layerSubdirectories {
+                strayFiles += try Self.misplacedFiles(in: path + "/" + sub, of: sub, source: project.source)
+            }
             let layer = Layer(name: name,
                               resources: try project.source.yamlFiles(in: path + "/resources"),
                               patches: try project.source.yamlFiles(in: path + "/patches"),
                               jsonPatches: try project.source.yamlFiles(in: path + "/json-patches"))
-            return .found(layer, strays: strays)
+            return .found(layer, strays: strayFiles)
         } catch {
             return .unreadable(error)
         }
+    }
+
+    /// kustomize's names for its build file; in a layer it would be published as an object.
+    static let kustomizationFiles: Set<String> = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+
+    /// The files of a layer's `resources/`, `patches/` or `json-patches/` that would
+    /// otherwise be skipped without a word, or published as an object: files that are not
+    /// `.yaml`/`.yml` (hidden files and README.md aside), directories, and kustomize's
+    /// kustomization file.
+    static func misplacedFiles(in directory: String, of sub: String, source: any SourceTree) throws -> [Diagnostic] {
+        guard let entries = try source.list(directory) else { return [] }
+        var out: [Diagnostic] = []
+        for entry in entries where !entry.name.hasPrefix(".") && entry.name != "README.md" {
+            let at = SourceLocation(file: source.displayPath(directory + "/" + entry.name), line: 1, column: 1)
+            if kustomizationFiles.contains(entry.name) {
+                out.append(.error(at: at, "\(entry.name) is kustomize's build file, not a Kubernetes object: a layer's \(sub)/ would publish it as one",
+                                  hint: "a layer is not a kustomize directory: put its resources in resources/ and its patches in patches/, and delete \(entry.name)"))
+                continue
+            }
+            if entry.isDirectory {
+                out.append(.error(at: at, "\(entry.name)/ is a directory, and \(sub)/ is read one level deep",
+                                  hint: "move its files up into \(sub)/, or make it a layer of its own under layers/"))
+                continue
+            }
+            let name = entry.name
+            if name.hasSuffix(".yaml") || name.hasSuffix(".yml") { continue }
+            let dot = name.lastIndex(of: ".")
+            let ext = dot.map { String(name[name.index(after: $0)...]) } ?? ""
+            if ["yaml", "yml"].contains(ext.lowercased()) {
+                let fixed = String(name[..<dot!]) + "." + ext.lowercased()
+                out.append(.error(at: at, "\(name) is not read: the extension must be .yaml or .yml, in lower case",
+                                  hint: "rename it to \(fixed)"))
+            } else {
+                out.append(.error(at: at, "\(name) is not a YAML file: \(sub)/ holds .yaml and .yml files only",
+                                  hint: ext == "xml" || ext == "json"
+                                      ? "to ship a file's contents, put them in a resource (a ConfigMap's data, or the custom resource's files:) in a .yaml file"
+                                      : "move it out of the layer, or rename it to .yaml if it is YAML"))
+            }
+        }
+        return out
+    }
+
+    /// A kustomize Kustomization or Component document, under any file name.
+    static func refuseKustomization(_ doc: Node) throws {
+        guard let kind = doc["kind"], ["Kustomization", "Component"].contains(kind.stringValue ?? ""),
+              doc["apiVersion"]?.stringValue?.hasPrefix("kustomize.config.k8s.io/") == true else { return }
+        throw Diagnostic.error(at: kind.location, "a kustomize \(kind.stringValue!) is a build file, not a Kubernetes object to publish",
+                               hint: "a layer is not a kustomize directory: put its resources in resources/ and its patches in patches/, and delete this file")
     }
 
     /// The base's files, listed once per run.

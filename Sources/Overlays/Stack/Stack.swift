@@ -30,8 +30,8 @@ public protocol Stack: Sendable {
     func plaintextSecrets(in resource: Resource) -> [SecretPolicy.Finding]
     /// Lines the stack adds to an environment's `render-info.txt`, before the resource count.
     func notes(for outcome: Renderer.Outcome) -> [String]
-    /// kubectl's names of the stack's kinds (`chi` for ClickHouseInstallation), accepted
-    /// wherever a `Kind/name` is, even without the CRDs.
+    /// kubectl's names of the stack's kinds (their CRDs' short, plural and singular names),
+    /// accepted wherever a `Kind/name` is, even without the CRDs.
     var kindNames: KindNames { get }
 }
 
