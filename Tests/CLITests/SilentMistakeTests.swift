@@ -113,4 +113,120 @@ struct SilentMistakeTests {
         #expect(quiet.status == 0, "\(quiet)")
         #expect(quiet.stderr == Self.widgetNote, "\(quiet.stderr)")
     }
+
+    // MARK: References to objects nothing creates
+
+    /// A Deployment in namespace shop that refers to three Secrets in three ways.
+    static let deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          namespace: shop
+        spec:
+          template:
+            spec:
+              imagePullSecrets:
+              - name: regcred
+              containers:
+              - name: web
+                image: web:1
+                env:
+                - name: DB_PASSWORD
+                  valueFrom:
+                    secretKeyRef: {name: db, key: password}
+              volumes:
+              - name: tls
+                secret:
+                  secretName: web-tls
+
+        """
+
+    static let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"
+
+    func referenceSource(_ dir: Scratch, environment: String = "", extra: [String: String] = [:]) throws -> URL {
+        let src = dir.url.appendingPathComponent("src")
+        try S.write(src, "gitops-weave.yaml", "parameters: {}\n")
+        try S.write(src, "base/web.yaml", Self.deployment)
+        try S.write(src, "environments/test.yaml", environment)
+        for (path, text) in extra { try S.write(src, path, text) }
+        return src
+    }
+
+    @Test("a Secret that nothing creates: a warning at each reference; an ExternalSecret, a SealedSecret or external.secrets quiet it")
+    func danglingSecrets() throws {
+        let dir = try Scratch()
+        let src = try referenceSource(dir, extra: ["base/ns.yaml": Self.namespace])
+        let r = try CLI.run(["validate"], in: src)
+        #expect(r.status == 0, "\(r)")
+        func warning(_ at: String, _ path: String, _ name: String) -> String {
+            """
+            base/web.yaml:\(at): warning: \(path) of Deployment/web refers to Secret "\(name)" in namespace shop, which nothing in this environment creates [dangling-secret-ref]
+              hint: create it with an ExternalSecret or a SealedSecret, or declare it under external.secrets: [{name: \(name), namespace: shop, reason: "<what creates it>"}]
+
+            """
+        }
+        #expect(r.stderr == warning("10:15", "spec.template.spec.imagePullSecrets[name=regcred].name", "regcred")
+                + warning("17:34", "spec.template.spec.containers[name=web].env[name=DB_PASSWORD].valueFrom.secretKeyRef.name", "db")
+                + warning("21:23", "spec.template.spec.volumes[name=tls].secret.secretName", "web-tls"), "\(r.stderr)")
+
+        // Created in the environment, or declared with a reason.
+        try S.write(src, "base/db.yaml", """
+            apiVersion: external-secrets.io/v1beta1
+            kind: ExternalSecret
+            metadata: {name: db-sync, namespace: shop}
+            spec:
+              target: {name: db}
+            ---
+            apiVersion: bitnami.com/v1alpha1
+            kind: SealedSecret
+            metadata: {name: regcred, namespace: shop}
+            spec:
+              encryptedData: {.dockerconfigjson: AgBy3i4OJSWK}
+
+            """)
+        try S.write(src, "environments/test.yaml", """
+            external:
+              secrets:
+              - {name: web-tls, namespace: shop, reason: "cert-manager's ingress-shim makes it"}
+
+            """)
+        let quiet = try CLI.run(["render"], in: src)
+        #expect(quiet.status == 0, "\(quiet)")
+        #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
+        let info = try String(contentsOf: src.appendingPathComponent("out/test/render-info.txt"), encoding: .utf8)
+        #expect(info.contains("\nexternal:\n  secret shop/web-tls: \"cert-manager's ingress-shim makes it\"\n"), "\(info)")
+
+        // A declaration needs its reason.
+        try S.write(src, "environments/test.yaml", "external:\n  secrets:\n  - {name: web-tls, namespace: shop}\n")
+        let unexplained = try CLI.run(["render"], in: src)
+        #expect(unexplained.status == 1)
+        #expect(unexplained.stderr == """
+            environments/test.yaml:3:5: error: external.secrets entry "web-tls" needs a written reason
+              hint: write reason: "<what creates it, or why it exists>"; render-info.txt records it
+
+            """)
+        #expect(try S.entries(src.appendingPathComponent("out")) == ["test"])
+    }
+
+    @Test("a namespace that nothing creates: one warning at its first use; a Namespace or external.namespaces quiets it")
+    func undeclaredNamespace() throws {
+        let dir = try Scratch()
+        let src = try referenceSource(dir, environment: "external:\n  secrets:\n  - {name: regcred, reason: r}\n  - {name: db, reason: r}\n  - {name: web-tls, reason: r}\n",
+                                      extra: ["base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: shop\n"])
+        let r = try CLI.run(["validate"], in: src)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr == """
+            base/cm.yaml:5:14: warning: namespace "shop" is used by 2 resources (first ConfigMap/web), but nothing in this environment creates it [undeclared-namespace]
+              hint: add a Namespace resource to the base or a layer, or declare it under external.namespaces: [{name: shop, reason: "<what creates it>"}]
+
+            """, "\(r.stderr)")
+        try S.write(src, "gitops-weave.yaml", "parameters: {}\nexternal:\n  namespaces:\n  - {name: shop, reason: \"the shop team's namespace, made by the cluster's tenancy controller\"}\n")
+        let declared = try CLI.run(["validate"], in: src)
+        #expect(declared.stderr.isEmpty, "\(declared.stderr)")
+        try S.write(src, "gitops-weave.yaml", "parameters: {}\n")
+        try S.write(src, "base/ns.yaml", Self.namespace)
+        let created = try CLI.run(["validate"], in: src)
+        #expect(created.stderr.isEmpty, "\(created.stderr)")
+    }
 }

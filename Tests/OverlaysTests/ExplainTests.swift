@@ -189,9 +189,9 @@ struct ExplainTests {
         let s = try WeaveSource(copying: WeaveSource.stack)
         let e = try Self.explain(s, "dev", "WeightsAndBiases/wandb", "spec.values.weave-trace.replicaCount")
         #expect(Self.describe(e, s) == [
-            "parameter gitops-weave.yaml:20:14 project 1 parameter=traceReplicas template=base/a-wandb.yaml:13:21",
+            "parameter gitops-weave.yaml:21:14 project 1 parameter=traceReplicas template=base/a-wandb.yaml:13:21",
         ])
-        #expect(Self.text(e, s).contains("parameter traceReplicas, set by gitops-weave.yaml:20:14 (project default), in the template at base/a-wandb.yaml:13:21 (base)\n"))
+        #expect(Self.text(e, s).contains("parameter traceReplicas, set by gitops-weave.yaml:21:14 (project default), in the template at base/a-wandb.yaml:13:21 (base)\n"))
     }
 
     @Test("an interpolated string names the template position and each parameter written into it")
@@ -213,12 +213,12 @@ struct ExplainTests {
         #expect(Self.describe(e, s) == [
             "set base/d-config.yaml:8:8 base s3://weave-dev/25.10/weave-dev",
             "  parameter environments/dev.yaml:4:11 environment weave-dev parameter=bucket",
-            "  parameter gitops-weave.yaml:17:14 project \"25.10\" parameter=keeperVersion",
+            "  parameter gitops-weave.yaml:18:14 project \"25.10\" parameter=keeperVersion",
         ])
         #expect(Self.text(e, s).hasSuffix("""
             set by base/d-config.yaml:8:8 (base), with parameters
               parameter bucket, set by environments/dev.yaml:4:11 (environment dev): weave-dev
-              parameter keeperVersion, set by gitops-weave.yaml:17:14 (project default): "25.10"
+              parameter keeperVersion, set by gitops-weave.yaml:18:14 (project default): "25.10"
 
             """))
         // The rendered value's position is still the template's.
@@ -328,7 +328,7 @@ struct ExplainTests {
         let e = try Self.explain(s, "prod", "ClickHouseInstallation/wandb", "spec.configuration.zookeeper.nodes")
         #expect(e.value.sequence?.count == 3)
         #expect(Self.describe(e, s).dropFirst() == [
-            "  parameter gitops-weave.yaml:23:14 project 3 parameter=keeperReplicas template=layers/keeper-ha/patches/keeper.yaml:12:24",
+            "  parameter gitops-weave.yaml:24:14 project 3 parameter=keeperReplicas template=layers/keeper-ha/patches/keeper.yaml:12:24",
             "  overrode base/c-keeper.yaml:11:24 base 1",
         ])
     }

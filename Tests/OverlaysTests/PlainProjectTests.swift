@@ -21,7 +21,7 @@ struct PlainProjectTests {
     func golden() throws {
         let project = try Self.project()
         #expect(project.stacks.isEmpty)
-        #expect(project.rules.map(\.id) == [SecretPolicy.ruleID])
+        #expect(project.rules.map(\.id) == ReferenceRules.all.map(\.id) + [SecretPolicy.ruleID])
         #expect(project.stages.isEmpty)
         let outcome = Renderer(project: project).render(named: "prod")
         #expect(outcome.diagnostics.isEmpty, "\(outcome.diagnostics.map(\.description))")
@@ -87,7 +87,7 @@ struct PlainProjectTests {
         // Unknown to every stack: the plain list of keys.
         let other = try Self.weaveKindsWithoutTheStack(environment: "layers: [ha]\nplatfrom: {}\n")
         let o = Renderer(project: try other.project()).render(named: "plain")
-        #expect(o.diagnostics.first?.hint == "an environment file takes allowPlaintextSecrets, description, layers, parameters, rules")
+        #expect(o.diagnostics.first?.hint == "an environment file takes allowPlaintextSecrets, description, external, layers, parameters, rules")
     }
 
     @Test("stacks: names known stacks, once each")

@@ -278,6 +278,8 @@ struct RenderTests {
               wandbHost: "https://dev.wandb.example.com"
               keeperVersion: "25.10"
               traceReplicas: 1
+            external:
+              namespace argocd: "Argo CD's own namespace; its installation creates it"
             resources: 8
             tool: gitops-weave \(GitopsWeaveVersion.current)
 

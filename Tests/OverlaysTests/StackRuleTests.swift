@@ -103,11 +103,11 @@ struct StackRuleTests {
     func catalog() throws {
         #expect(try Bundled.project().rules.map(\.id) == [
             "keeper-nodes", "replicated-cluster-name", "replicated-flag", "s3-replica-placeholder", "cache-below-volume",
-            "keeper-version", "wandb-run-as-group", "openshift-uid-range", "anti-affinity-nodes", "cluster-name-pattern",
-            "string-booleans", "plaintext-secrets",
+            "keeper-version", "keeper-odd-replicas", "wandb-run-as-group", "openshift-uid-range", "anti-affinity-nodes", "cluster-name-pattern",
+            "string-booleans", "dangling-secret-ref", "undeclared-namespace", "plaintext-secrets",
         ])
         #expect(WeaveRules.all.filter { $0.stage != nil }.map(\.id) == ["keeper-nodes", "replicated-cluster-name", "replicated-flag"])
-        #expect(WeaveRules.all.filter { $0.severity == .warning }.map(\.id) == ["anti-affinity-nodes"])
+        #expect(WeaveRules.all.filter { $0.severity == .warning }.map(\.id) == ["keeper-odd-replicas", "anti-affinity-nodes"])
     }
 
     @Test("the unchanged stack fixture passes every rule")
@@ -145,7 +145,9 @@ struct StackRuleTests {
 
         try rig.patch("clickhouse.yaml", Self.nodes([("chk-wandb-keeper-0-0.clickhouse.svc.cluster.local", "2181")]))
         let good = try rig.render()
-        #expect(good.diagnostics.isEmpty, "\(good.diagnostics.map(\.description))")
+        // References pass the secret policy; the Secrets they name come from elsewhere.
+        #expect(good.diagnostics.filter { $0.rule != ReferenceRules.danglingSecretID }.isEmpty, "\(good.diagnostics.map(\.description))")
+        #expect(good.diagnostics.filter { $0.severity == .error }.isEmpty)
     }
 
     // MARK: replicated-cluster-name, replicated-flag
@@ -240,7 +242,9 @@ struct StackRuleTests {
 
         try rig.patch("clickhouse.yaml", Self.storage(endpoint: "https://b.s3.us-east-1.amazonaws.com/s3_disk/{replica}", maxSize: "40Gi"))
         let good = try rig.render()
-        #expect(good.diagnostics.isEmpty, "\(good.diagnostics.map(\.description))")
+        // References pass the secret policy; the Secrets they name come from elsewhere.
+        #expect(good.diagnostics.filter { $0.rule != ReferenceRules.danglingSecretID }.isEmpty, "\(good.diagnostics.map(\.description))")
+        #expect(good.diagnostics.filter { $0.severity == .error }.isEmpty)
     }
 
     @Test("configuration XML: comments, CDATA and from_env endpoints are not endpoints; malformed or very deep files are skipped")
@@ -353,7 +357,7 @@ struct StackRuleTests {
         try rig.patch("clickhouse.yaml", Self.serverImage("clickhouse/clickhouse-server:25.11.1"))
         let fromDefault = try rig.render()
         #expect(R.findings(fromDefault, RuleID.keeperVersion).map { $0.location?.description }
-            == [rig.at("gitops-weave.yaml", 17, 14)])
+            == [rig.at("gitops-weave.yaml", 18, 14)])
 
         for (keeper, server) in [("25.10", "25.10"), ("25.10", "25.10.2.65"), ("26.1", "25.10"), ("latest", "25.10"), ("25.10", "head")] {
             try rig.patch("clickhouse.yaml", Self.serverImage("clickhouse/clickhouse-server:\(server)"))
@@ -416,7 +420,9 @@ struct StackRuleTests {
                 .replacingOccurrences(of: "runAsGroup: 1001\n", with: "runAsGroup: 0\n"))
         }
         let good = try rig.render()
-        #expect(good.diagnostics.isEmpty, "\(good.diagnostics.map(\.description))")
+        // References pass the secret policy; the Secrets they name come from elsewhere.
+        #expect(good.diagnostics.filter { $0.rule != ReferenceRules.danglingSecretID }.isEmpty, "\(good.diagnostics.map(\.description))")
+        #expect(good.diagnostics.filter { $0.severity == .error }.isEmpty)
     }
 
     // MARK: openshift-uid-range
@@ -522,6 +528,32 @@ struct StackRuleTests {
         }
     }
 
+    // MARK: keeper-odd-replicas
+
+    @Test("keeper-odd-replicas: 2 or 4 Keeper replicas is a warning at the count, with the seeds' three-replica example", arguments: [(2, 0), (4, 1)])
+    func keeperOddReplicas(count: Int, tolerated: Int) throws {
+        let rig = try RuleRig()
+        try rig.patch("keeper.yaml", R.keeper + """
+              configuration:
+                clusters:
+                - name: keeper
+                  layout:
+                    replicasCount: \(count)
+
+            """)
+        let even = try rig.render()
+        #expect(R.findings(even, RuleID.keeperOddReplicas).map(\.headline) == [
+            "\(rig.patchAt("keeper.yaml", 11, 24)): warning: Keeper cluster \"keeper\" of ClickHouseKeeperInstallation/wandb has \(count) replicas: a Raft ensemble of \(count) tolerates \(tolerated) failure\(tolerated == 1 ? "" : "s"), no more than one of \(count - 1) [keeper-odd-replicas]",
+        ])
+        #expect(R.findings(even, RuleID.keeperOddReplicas).first?.hint
+            == "use an odd count; the seeds' ch-keeper.yaml runs three: clusters: [{name: keeper, layout: {replicasCount: 3}}]")
+        #expect(!even.failed)
+        for odd in [1, 3, 5] {
+            try rig.patch("keeper.yaml", R.keeper + "  configuration:\n    clusters:\n    - name: keeper\n      layout:\n        replicasCount: \(odd)\n")
+            #expect(R.findings(try rig.render(), RuleID.keeperOddReplicas).isEmpty, "\(odd)")
+        }
+    }
+
     // MARK: cluster-name-pattern
 
     @Test("cluster-name-pattern: cluster names match ^[a-zA-Z0-9-]{0,15}$")
@@ -538,7 +570,9 @@ struct StackRuleTests {
 
         try rig.s.write("base/b-clickhouse.yaml", base.replacingOccurrences(of: "- name: weavecluster", with: "- name: weave-cluster1"))
         let good = try rig.render()
-        #expect(good.diagnostics.isEmpty, "\(good.diagnostics.map(\.description))")
+        // References pass the secret policy; the Secrets they name come from elsewhere.
+        #expect(good.diagnostics.filter { $0.rule != ReferenceRules.danglingSecretID }.isEmpty, "\(good.diagnostics.map(\.description))")
+        #expect(good.diagnostics.filter { $0.severity == .error }.isEmpty)
     }
 
     // MARK: string-booleans
@@ -584,7 +618,9 @@ struct StackRuleTests {
 
             """)
         let good = try rig.render()
-        #expect(good.diagnostics.isEmpty, "\(good.diagnostics.map(\.description))")
+        // References pass the secret policy; the Secrets they name come from elsewhere.
+        #expect(good.diagnostics.filter { $0.rule != ReferenceRules.danglingSecretID }.isEmpty, "\(good.diagnostics.map(\.description))")
+        #expect(good.diagnostics.filter { $0.severity == .error }.isEmpty)
     }
 
     // MARK: plaintext-secrets
@@ -693,7 +729,9 @@ struct StackRuleTests {
 
             """)
         let good = try rig.render()
-        #expect(good.diagnostics.isEmpty, "\(good.diagnostics.map(\.description))")
+        // References pass the secret policy; the Secrets they name come from elsewhere.
+        #expect(good.diagnostics.filter { $0.rule != ReferenceRules.danglingSecretID }.isEmpty, "\(good.diagnostics.map(\.description))")
+        #expect(good.diagnostics.filter { $0.severity == .error }.isEmpty)
     }
 
     @Test("allowPlaintextSecrets: the render passes, render-info.txt records the reason, and no parameter shows the value")
@@ -728,7 +766,7 @@ struct StackRuleTests {
         #expect(disabled.environment.disabledRules.map(\.id) == ["cache-below-volume"])
         #expect(disabled.suppressedFindings == ["cache-below-volume": 1])
         let info = R.metadata(disabled)
-        #expect(info.contains("\ndisabled-rules:\n  cache-below-volume: \"the cache disk is a separate volume here\" (1 finding suppressed)\nresources: 8\n"), "\(info)")
+        #expect(info.contains("\ndisabled-rules:\n  cache-below-volume: \"the cache disk is a separate volume here\" (1 finding suppressed)\nexternal:\n  namespace argocd: \"Argo CD's own namespace; its installation creates it\"\nresources: 8\n"), "\(info)")
 
         // A wiring rule too.
         try rig.patch("clickhouse.yaml", Self.nodes([("keeper.example.com", "2181")]))
@@ -759,7 +797,7 @@ struct StackRuleTests {
         #expect(unknown.diagnostics.map(\.headline) == [
             "\(rig.at(env, 4, 5)): error: unknown stack rule \"cache-below-volme\" in rules.disable",
         ])
-        #expect(unknown.diagnostics.first?.hint == "did you mean \"cache-below-volume\"? the rules are " + (WeaveRules.ids + [SecretPolicy.ruleID]).joined(separator: ", "))
+        #expect(unknown.diagnostics.first?.hint == "did you mean \"cache-below-volume\"? the rules are " + (WeaveRules.ids + ReferenceRules.all.map(\.id) + [SecretPolicy.ruleID]).joined(separator: ", "))
         let secrets = try rig.render(R.environment("rules:\n  disable:\n    plaintext-secrets: \"demo\"\n"))
         #expect(secrets.diagnostics.map(\.headline) == [
             "\(rig.at(env, 4, 5)): error: the secret policy is not disabled in rules.disable",

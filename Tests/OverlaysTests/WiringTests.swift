@@ -115,7 +115,12 @@ struct WiringTests {
                 clusters:
                 - name: ensemble
                   layout:
-                    replicasCount: 2
+                    replicasCount: 3
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: zk
 
             """)
         let outcome = try s.render("dev")
@@ -123,6 +128,7 @@ struct WiringTests {
         C.expect(try C.resource(outcome.resources, "ClickHouseInstallation"), "spec.configuration.zookeeper.nodes", """
             - {host: chk-coord-ensemble-0-0.zk.svc.cluster.local, port: 2181}
             - {host: chk-coord-ensemble-0-1.zk.svc.cluster.local, port: 2181}
+            - {host: chk-coord-ensemble-0-2.zk.svc.cluster.local, port: 2181}
             """)
     }
 

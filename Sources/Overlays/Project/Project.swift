@@ -31,7 +31,10 @@ public struct Project: Sendable {
 
     /// The rules every environment is checked against: the stacks' rules in order, then the
     /// engine's secret policy.
-    public var rules: [Rule] { stacks.flatMap(\.rules) + [SecretPolicy.rule(stacks: stacks)] }
+    public var rules: [Rule] { stacks.flatMap(\.rules) + ReferenceRules.all + [SecretPolicy.rule(stacks: stacks)] }
+    /// `external:` of the project file: Secrets and namespaces every environment relies on
+    /// without creating them.
+    public var external = ExternalObjects()
 
     /// The stages run after the merge: each stack's, in the order of `stacks:`.
     public var stages: [any RenderStage] { stacks.flatMap(\.stages) }
@@ -53,7 +56,7 @@ public struct Project: Sendable {
         guard let map = root.mapping else {
             throw Diagnostic.error(at: root.location, "the project file must be a mapping, not \(root.kindWithArticle)")
         }
-        try ProjectFileReader.rejectUnknownKeys(map, allowed: ["base", "layers", "environments", "output", "parameters", "stacks", "mergeKeys", "crds"],
+        try ProjectFileReader.rejectUnknownKeys(map, allowed: ["base", "layers", "environments", "output", "parameters", "stacks", "mergeKeys", "crds", "external"],
                                                 in: "the project file")
         var project = Project(source: source, file: display)
         project.catalog = catalog
@@ -69,6 +72,7 @@ public struct Project: Sendable {
             }
             project.stacks.append(stack)
         }
+        project.external = try ExternalObjects(map["external"])
         project.registry = SchemaRegistry(adding: project.stacks.map(\.mergeTypes))
         project.validationSchemas = ValidationSchemas(adding: project.stacks.map(\.validationSchemas))
         project.kindNames = project.stacks.map(\.kindNames).reduce(KindNames.kubernetes) { $0.merging($1) }
@@ -156,7 +160,9 @@ public struct Project: Sendable {
             if !known.isEmpty { hint += "; known: " + known.joined(separator: ", ") }
             throw Diagnostic.error(at: nil, "no environment named \"\(name)\"", hint: hint)
         }
-        return try Environment(name: name, file: source.displayPath(path), documents: docs, stacks: stacks, catalog: catalog)
+        var environment = try Environment(name: name, file: source.displayPath(path), documents: docs, stacks: stacks, catalog: catalog)
+        environment.external = external.merging(environment.external)
+        return environment
     }
 
     public func layerPath(_ name: String) -> String { layersDirectory + "/" + name }
@@ -189,7 +195,7 @@ public struct Environment: Sendable {
     }
 
     /// The keys the engine reads from every environment file.
-    public static let engineKeys = ["description", "layers", "parameters", "rules", "allowPlaintextSecrets"]
+    public static let engineKeys = ["description", "layers", "parameters", "rules", "allowPlaintextSecrets", "external"]
 
     public var name: String
     public var file: String
@@ -204,6 +210,9 @@ public struct Environment: Sendable {
     public var disabledRules: [DisabledRule] = []
     /// `allowPlaintextSecrets: "<reason>"`: plaintext secret values are allowed, and why.
     public var plaintextSecretsAllowed: Declared<String>?
+    /// `external:`: Secrets and namespaces the environment relies on without creating them
+    /// (the project file's included, once loaded through the project).
+    public var external = ExternalObjects()
 
     /// The settings a stack read, by their type.
     public func settings<Settings: StackSettings>(_ type: Settings.Type) -> Settings? {
@@ -249,7 +258,8 @@ public struct Environment: Sendable {
         for stack in stacks {
             stackSettings[stack.name] = try stack.readSettings(map)
         }
-        try readRuleSettings(map, rules: stacks.flatMap(\.rules), catalog: catalog)
+        external = try ExternalObjects(map["external"])
+        try readRuleSettings(map, rules: stacks.flatMap(\.rules) + ReferenceRules.all, catalog: catalog)
     }
 
     /// `rules` and `allowPlaintextSecrets`: which rules the environment waives, and why.

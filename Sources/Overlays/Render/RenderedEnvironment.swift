@@ -115,6 +115,16 @@ public struct RenderedEnvironment: Sendable {
                 out += "  \(rule.id): \(inline(.scalar(.string(rule.reason), at: rule.location))) (\(findings(rule.id)))\n"
             }
         }
+        let external = environment.external
+        if !external.namespaces.isEmpty || !external.secrets.isEmpty {
+            out += "external:\n"
+            for n in external.namespaces {
+                out += "  namespace \(n.name): \(inline(.scalar(.string(n.reason), at: n.location)))\n"
+            }
+            for s in external.secrets {
+                out += "  secret \(s.namespace.map { $0 + "/" } ?? "")\(s.name): \(inline(.scalar(.string(s.reason), at: s.location)))\n"
+            }
+        }
         if let allowed = environment.plaintextSecretsAllowed {
             out += "plaintext-secrets-allowed: \(inline(.scalar(.string(allowed.value), at: allowed.location))) (\(findings(SecretPolicy.ruleID)))\n"
         }

@@ -151,6 +151,23 @@ enum ClickHouseRules {
         return out.isEmpty ? "cluster" : out
     }
 
+    /// Raft needs a majority: 2 replicas survive no failure, as 1 does, and 4 survive one,
+    /// as 3 do, with more pods to run.
+    static func keeperOddReplicas(_ context: RuleContext) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for r in context.resources(S.keeperGroupKind) {
+            for cluster in r.node["spec"]?["configuration"]?["clusters"]?.sequence ?? [] {
+                guard let node = cluster["layout"]?["replicasCount"], let count = node.scalar?.intValue, count > 0, count % 2 == 0 else { continue }
+                let name = cluster["name"]?.stringValue ?? "?"
+                out.append(Diagnostic(
+                    .warning, at: node.location,
+                    "Keeper cluster \"\(name)\" of \(S.name(r)) has \(count) replicas: a Raft ensemble of \(count) tolerates \(count / 2 - 1) failure\(count / 2 - 1 == 1 ? "" : "s"), no more than one of \(count - 1)",
+                    hint: "use an odd count; the seeds' ch-keeper.yaml runs three: clusters: [{name: keeper, layout: {replicasCount: 3}}]"))
+            }
+        }
+        return out
+    }
+
     static func clusterNames(_ context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for r in context.resources.filter({ [S.clickHouseGroupKind, S.keeperGroupKind].contains($0.id.groupKind) }) {

@@ -9,6 +9,7 @@ public enum RuleID {
     public static let s3ReplicaPlaceholder = "s3-replica-placeholder"
     public static let cacheBelowVolume = "cache-below-volume"
     public static let keeperVersion = "keeper-version"
+    public static let keeperOddReplicas = "keeper-odd-replicas"
     public static let wandbRunAsGroup = "wandb-run-as-group"
     public static let openshiftUIDRange = "openshift-uid-range"
     public static let antiAffinityNodes = "anti-affinity-nodes"
@@ -27,6 +28,7 @@ public enum WeaveRules {
         Rule(RuleID.s3ReplicaPlaceholder, "every S3 <endpoint> in the ClickHouse config.d/*.xml files ends in a path holding {replica}", check: .resources(ClickHouseRules.replicaPlaceholder)),
         Rule(RuleID.cacheBelowVolume, "a cache disk's <max_size> is below the data volume claim's resources.requests.storage", check: .resources(ClickHouseRules.cacheBelowVolume)),
         Rule(RuleID.keeperVersion, "the Keeper image version is at least the ClickHouse server's (numeric tags; others are skipped)", check: .resources(ClickHouseRules.keeperVersion)),
+        Rule(RuleID.keeperOddReplicas, "a Keeper cluster has an odd number of replicas: a Raft ensemble of 2n tolerates no more failures than one of 2n-1", severity: .warning, check: .resources(ClickHouseRules.keeperOddReplicas)),
         Rule(RuleID.wandbRunAsGroup, "runAsGroup is 0 in W&B component security contexts and in the Keeper and ClickHouse pod templates", check: .resources(SecurityRules.runAsGroup)),
         Rule(RuleID.openshiftUIDRange, "on OpenShift with a declared uidRange, every runAsUser and fsGroup is inside it", check: .resources(SecurityRules.uidRange)),
         Rule(RuleID.antiAffinityNodes, "required pod anti-affinity on kubernetes.io/hostname does not need more nodes than the environment declares", severity: .warning, check: .resources(SecurityRules.antiAffinity)),
