@@ -168,6 +168,27 @@ struct PublishCommandTests {
 
     // MARK: 3. A dirty source
 
+    @Test("--format json prints JSON for a refusal too, and paths keep their slashes")
+    func jsonRefusal() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        try w.write(src, "environments/dev-minio.yaml", "layers: [dev, minio]\n# an uncommitted edit\n")
+        let r = try w.weave(["publish", "--format", "json"], in: src)
+        #expect(r.status == 1)
+        #expect(r.stderr.isEmpty, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+        #expect(object["errors"] as? Int == 1)
+        let d = try #require((object["diagnostics"] as? [[String: Any]])?.first)
+        #expect(d["message"] as? String == "the source has uncommitted changes, so no commit can name what was rendered")
+        #expect(try !w.exists("refs/heads/rendered", in: src))
+        // A diagnostic with a path: written as is, not layers\/prod.
+        try w.write(src, "environments/dev-minio.yaml", "layers: [nope]\n")
+        let broken = try w.weave(["publish", "--format", "json", "--allow-dirty"], in: src)
+        #expect(broken.status == 1)
+        #expect(broken.stdout.contains("\"file\" : \"environments/dev-minio.yaml\""), "\(broken.stdout)")
+        #expect(!broken.stdout.contains("\\/"), "\(broken.stdout)")
+    }
+
     @Test("a dirty source is refused unless --allow-dirty, and then the commit says so")
     func dirtySource() throws {
         let w = try World()
