@@ -74,12 +74,12 @@ extension Repository {
 
     /// Whether two commits share any history.
     func related(_ a: ObjectID, _ b: ObjectID) throws -> Bool {
-        var out = git_oid()
-        var x = a.raw, y = b.raw
-        let result = git_merge_base(&out, handle, &x, &y)
-        if result == GIT_ENOTFOUND.rawValue { return false }
-        try GitError.check(result, "find the merge base of \(a.short) and \(b.short)")
-        return true
+        do {
+            _ = try mergeBase(a, b)
+            return true
+        } catch let error as GitError where error.code == GIT_ENOTFOUND.rawValue {
+            return false
+        }
     }
 
     /// The configured remotes' names, sorted.

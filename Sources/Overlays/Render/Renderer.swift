@@ -113,10 +113,10 @@ public final class Renderer: @unchecked Sendable {
         for stage in stages { staged += stage.run(&outcome.resources, environment: environment) }
         // A value the environment sets that patches replace wherever it is used: it shows in
         // render-info.txt, but changes nothing.
-        let set = Set(environment.parameterValues.map(\.key))
+        let set = Set(environment.parameterValues.keys)
         if !set.isEmpty {
             for (name, patch) in ParameterUse(outcome.resources).overridden(among: substitution.used.intersection(set)) {
-                guard let value = environment.parameterValues.first(where: { $0.key == name })?.value else { continue }
+                guard let value = environment.parameterValues[name] else { continue }
                 outcome.diagnostics.append(Diagnostic(
                     .warning, at: value.location,
                     "parameter \"\(name)\" is set, but a patch replaces every use of it, so the value changes nothing",
@@ -220,14 +220,16 @@ public final class Renderer: @unchecked Sendable {
                     "\($0.name) is not part of a layer's layout",
                     hint: "a layer holds resources/, patches/ and json-patches/ directories of YAML files")
             }
+            // Each directory is listed once, for its files and for what does not belong.
             var strayFiles = strays
+            var files: [String: [String]] = [:]
             for sub in Self.layerSubdirectories {
-                strayFiles += try Self.misplacedFiles(in: path + "/" + sub, of: sub, source: project.source)
+                let listed = try Self.layerFiles(in: path + "/" + sub, of: sub, source: project.source)
+                files[sub] = listed.yaml
+                strayFiles += listed.misplaced
             }
-            let layer = Layer(name: name,
-                              resources: try project.source.yamlFiles(in: path + "/resources"),
-                              patches: try project.source.yamlFiles(in: path + "/patches"),
-                              jsonPatches: try project.source.yamlFiles(in: path + "/json-patches"))
+            let layer = Layer(name: name, resources: files["resources"] ?? [], patches: files["patches"] ?? [],
+                              jsonPatches: files["json-patches"] ?? [])
             return .found(layer, strays: strayFiles)
         } catch {
             return .unreadable(error)
@@ -237,12 +239,14 @@ public final class Renderer: @unchecked Sendable {
     /// kustomize's names for its build file; in a layer it would be published as an object.
     static let kustomizationFiles: Set<String> = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
 
-    /// The files of a layer's `resources/`, `patches/` or `json-patches/` that would
-    /// otherwise be skipped without a word, or published as an object: files that are not
-    /// `.yaml`/`.yml` (hidden files and README.md aside), directories, and kustomize's
-    /// kustomization file.
-    static func misplacedFiles(in directory: String, of sub: String, source: any SourceTree) throws -> [Diagnostic] {
-        guard let entries = try source.list(directory) else { return [] }
+    /// The YAML files of a layer's `resources/`, `patches/` or `json-patches/`, and what in
+    /// it would otherwise be skipped without a word, or published as an object: files that
+    /// are not `.yaml`/`.yml` (hidden files and README.md aside), directories, and
+    /// kustomize's kustomization file.
+    static func layerFiles(in directory: String, of sub: String, source: any SourceTree) throws -> (yaml: [String], misplaced: [Diagnostic]) {
+        guard let entries = try source.list(directory) else { return ([], []) }
+        let yaml = entries.filter { !$0.isDirectory && ($0.name.hasSuffix(".yaml") || $0.name.hasSuffix(".yml")) }
+            .map { directory + "/" + $0.name }
         var out: [Diagnostic] = []
         for entry in entries where !entry.name.hasPrefix(".") && entry.name != "README.md" {
             let at = SourceLocation(file: source.displayPath(directory + "/" + entry.name), line: 1, column: 1)
@@ -271,7 +275,7 @@ public final class Renderer: @unchecked Sendable {
                                       : "move it out of the layer, or rename it to .yaml if it is YAML"))
             }
         }
-        return out
+        return (yaml, out)
     }
 
     /// A kustomize Kustomization or Component document, under any file name.
