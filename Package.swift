@@ -21,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        // SHA-256 for kustomize's content-hash name suffixes (and, later, signatures).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // System libraries, found through pkg-config. No C code is vendored.
@@ -44,6 +46,16 @@ let package = Package(
         // Merge metadata and validation schemas (built-in and from CRDs), strategic merge,
         // JSON patches, resources.
         .target(name: "MergeEngine", dependencies: ["YAMLModel"], swiftSettings: crossModule),
+        // kustomize's build: kustomization files, generators, transformers and name
+        // references, over the same YAML model and merge, with positions and provenance.
+        .target(
+            name: "Kustomize",
+            dependencies: [
+                "YAMLModel", "MergeEngine",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: crossModule),
         // The generic engine: source, project, environments, layers, parameters, the render
         // pipeline and its stages, the stack interface, rules, redaction, diff, explain,
         // sync configuration. It knows no stack.
@@ -65,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "gitops-weave",
             dependencies: [
-                "YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles", "GitSync",
+                "YAMLModel", "MergeEngine", "Kustomize", "Overlays", "WeaveStack", "LocalFiles", "GitSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -90,6 +102,7 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         // Runs the built `gitops-weave` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["gitops-weave", "TestSupport"], resources: [.copy("Golden"), .copy("Hostile")]),
+        .testTarget(name: "KustomizeTests", dependencies: ["YAMLModel", "MergeEngine", "Kustomize", "LocalFiles", "TestSupport"]),
         // GitSync against real repositories, checked with the git CLI.
         .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles", "TestSupport"]),
     ]

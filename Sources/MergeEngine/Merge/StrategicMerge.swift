@@ -6,6 +6,8 @@ import YAMLModel
 ///
 /// Every value taken from a patch keeps the patch's source location, and records the
 /// value it replaced, so the merged tree carries its own provenance.
+///
+/// With `Options.kyaml` it follows kustomize's kyaml merge2 instead (`KyamlMerge`).
 public struct StrategicMerge {
     /// Where the reference implementations disagree and the choice depends on the kind.
     public struct Options: Hashable, Sendable {
@@ -13,10 +15,14 @@ public struct StrategicMerge {
         public var deleteLeavesEmptyMap: Bool
         /// apimachinery lets a patch change a value's type (list to scalar, say); kustomize refuses.
         public var allowsTypeChange: Bool
+        /// The algorithm: apimachinery's `strategicpatch`, or kustomize's kyaml `merge2`
+        /// (`KyamlMerge`), which implies both choices above are false and ignores them.
+        public var flavor: MergeFlavor
 
-        public init(deleteLeavesEmptyMap: Bool, allowsTypeChange: Bool) {
+        public init(deleteLeavesEmptyMap: Bool, allowsTypeChange: Bool, flavor: MergeFlavor = .apimachinery) {
             self.deleteLeavesEmptyMap = deleteLeavesEmptyMap
             self.allowsTypeChange = allowsTypeChange
+            self.flavor = flavor
         }
 
         /// Built-in kinds: exactly `kubectl patch --type strategic`.
@@ -24,6 +30,9 @@ public struct StrategicMerge {
         /// Custom resources, which the API server never strategic-merges: kustomize's choices,
         /// which keep CRD validation happy and catch type mistakes.
         public static let customResource = Options(deleteLeavesEmptyMap: false, allowsTypeChange: false)
+        /// Exactly `kubectl kustomize` (kyaml merge2, new elements first), for every kind;
+        /// see `KyamlMerge` and `SchemaRegistry.semantics(for:flavor:)`.
+        public static let kyaml = Options(deleteLeavesEmptyMap: false, allowsTypeChange: false, flavor: .kyaml)
     }
 
     public let options: Options
@@ -42,6 +51,9 @@ public struct StrategicMerge {
     public static func apply(_ patch: Node, to base: Node, type: MergeType?, options: Options = .apimachinery) throws -> Outcome {
         guard let patchMap = patch.mapping else {
             throw Diagnostic.error(at: patch.location, "a strategic merge patch must be a mapping, not \(patch.kindWithArticle)")
+        }
+        if options.flavor == .kyaml {
+            return try KyamlMerge.apply(patch, to: base, type: type)
         }
         if let directive = patchMap[Directive.patch], directive.scalar == .string(Directive.delete) {
             return .deleted

@@ -4,6 +4,8 @@ import YAMLModel
 /// namespace and name, and targeted JSON patches.
 public struct ResourcePatcher {
     public var registry: SchemaRegistry
+    /// Whose strategic merge the patches follow: `kubectl patch` or `kubectl kustomize`.
+    public var flavor: MergeFlavor
     public private(set) var resources: [Resource]
     /// Notes for the user, such as "this kind merges as JSON merge patch", once per kind.
     public private(set) var notes: [Diagnostic] = []
@@ -11,9 +13,10 @@ public struct ResourcePatcher {
     /// Positions in `resources` by name, so that matching a patch does not scan them all.
     private var positionsByName: [String: [Int]] = [:]
 
-    public init(resources: [Resource], registry: SchemaRegistry) {
+    public init(resources: [Resource], registry: SchemaRegistry, flavor: MergeFlavor = .apimachinery) {
         self.resources = resources
         self.registry = registry
+        self.flavor = flavor
         indexByName()
     }
 
@@ -68,6 +71,9 @@ public struct ResourcePatcher {
             case .string("delete")?:
                 removeResource(at: i)
                 return
+            case .string("replace")? where flavor == .kyaml:
+                // kustomize ignores such a patch: the resource stays as it is.
+                return
             case .string("replace")?:
                 var replaced = map
                 replaced.remove("$patch")
@@ -79,8 +85,9 @@ public struct ResourcePatcher {
             }
         }
         let merged: Node
-        switch registry.semantics(for: target.id) {
+        switch registry.semantics(for: target.id, flavor: flavor) {
         case .strategic(let type, let options):
+            if flavor == .kyaml && !registry.knows(target.id) { noteFallback(target.id, at: patch.location) }
             switch try StrategicMerge.apply(patch, to: target.node, type: type, options: options) {
             case .merged(let node): merged = node
             case .deleted:
@@ -121,9 +128,10 @@ public struct ResourcePatcher {
 
     private mutating func noteFallback(_ id: ResourceID, at location: SourceLocation) {
         guard notedKinds.insert(id.groupKind).inserted else { return }
+        let how = flavor == .kyaml ? "as kustomize merges a kind it has no schema for" : "as RFC 7386 JSON merge patch"
         notes.append(Diagnostic(
             .note, at: location,
-            "no merge schema for \(id.kind) (\(id.group.isEmpty ? "core" : id.group)); it merges as RFC 7386 JSON merge patch: maps merge, lists are replaced whole",
+            "no merge schema for \(id.kind) (\(id.group.isEmpty ? "core" : id.group)); it merges \(how): maps merge, lists are replaced whole",
             hint: "declare its merge keys (group/Kind:path=key) or point at its CRD to merge lists by key"))
     }
 }

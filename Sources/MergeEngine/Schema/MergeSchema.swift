@@ -75,7 +75,8 @@ public struct MergeField: Sendable {
 
 /// The semantics a resource is merged with.
 public enum MergeSemantics: Sendable {
-    /// Kubernetes strategic merge patch with this root type.
+    /// Kubernetes strategic merge patch with this root type. Under the kyaml flavour a kind
+    /// without a schema has an opaque type: maps merge, lists are replaced whole.
     case strategic(MergeType, StrategicMerge.Options)
     /// RFC 7386 JSON merge patch: the fallback for kinds nothing is known about.
     case jsonMerge

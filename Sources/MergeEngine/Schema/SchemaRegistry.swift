@@ -29,6 +29,22 @@ public struct SchemaRegistry: Sendable {
         return .strategic(type, CoreSchemas.kinds[id.groupKind] != nil ? .apimachinery : .customResource)
     }
 
+    /// The semantics of a kind under one flavor. `.apimachinery` is `semantics(for:)`. Under
+    /// `.kyaml` every kind merges as kustomize merges it: built-in kinds with the list keys of
+    /// kustomize's built-in schema (`x-kubernetes-list-map-keys` first, so container ports
+    /// merge by containerPort and protocol), registry-known kinds with their merge types, and
+    /// kinds the registry does not know with none (maps merge, lists are replaced whole).
+    public func semantics(for id: ResourceID, flavor: MergeFlavor) -> MergeSemantics {
+        switch flavor {
+        case .apimachinery:
+            return semantics(for: id)
+        case .kyaml:
+            guard let type = kinds[id.groupKind] else { return .strategic(MergeType(id.kind), .kyaml) }
+            if CoreSchemas.kinds[id.groupKind] != nil { return .strategic(type.withListMapKeys(), .kyaml) }
+            return .strategic(type, .kyaml)
+        }
+    }
+
     public func knows(_ id: ResourceID) -> Bool { kinds[id.groupKind] != nil }
 
     /// Registers a root type. Fields the registry already knows for the kind (built-in or
@@ -68,6 +84,40 @@ extension MergeType {
         let t = MergeType(name, fields: fields)
         t.setAdditionalProperties(additionalProperties)
         return t
+    }
+
+    /// The keyed lists that the Kubernetes OpenAPI schema (which kustomize reads) keys by
+    /// `x-kubernetes-list-map-keys`, not by the struct tags' single `patchMergeKey`.
+    static let listMapKeys: [(field: String, mergeKey: String, keys: [String])] = [
+        ("ports", "containerPort", ["containerPort", "protocol"]),
+        ("ports", "port", ["port", "protocol"]),
+        ("topologySpreadConstraints", "topologyKey", ["topologyKey", "whenUnsatisfiable"]),
+    ]
+
+    /// A copy whose keyed lists use the list-map keys, as kustomize's built-in schema has them.
+    func withListMapKeys() -> MergeType {
+        var visited: [ObjectIdentifier: MergeType] = [:]
+        return withListMapKeys(&visited)
+    }
+
+    private func withListMapKeys(_ visited: inout [ObjectIdentifier: MergeType]) -> MergeType {
+        if let done = visited[ObjectIdentifier(self)] { return done }
+        let out = copy()
+        visited[ObjectIdentifier(self)] = out
+        for (name, field) in fields {
+            var f = field
+            if case .mergeByKey(let key) = f.list, key.fields.count == 1,
+               let entry = Self.listMapKeys.first(where: { $0.field == name && $0.mergeKey == key.primary }) {
+                f.list = .mergeByKey(MergeKey(entry.keys))
+            }
+            f.type = f.type?.withListMapKeys(&visited)
+            out.set(name, f)
+        }
+        if var extra = additionalProperties {
+            extra.type = extra.type?.withListMapKeys(&visited)
+            out.setAdditionalProperties(extra)
+        }
+        return out
     }
 
     /// `primary`'s knowledge, completed by `secondary` wherever `primary` says nothing.

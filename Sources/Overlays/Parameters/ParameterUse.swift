@@ -43,7 +43,7 @@ struct ParameterUse {
                 } else {
                     reaching.insert(name)
                 }
-            case .derived?:
+            case .derived?, .transformed?:
                 break
             case nil:
                 replaced = true

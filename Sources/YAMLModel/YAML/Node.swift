@@ -141,12 +141,16 @@ public final class Overridden: Sendable {
         /// The node was derived by a stack stage from the linked value, which keeps its own
         /// history; `source` says from what (`ClickHouseInstallation/wandb spec.x`).
         case derived(from: String)
+        /// The node was set by a kustomize transformer, configured at the node's own location
+        /// (`name prefix`, `image tag`, `common label app`); the link is the value it changed.
+        case transformed(by: String)
 
         public var description: String {
             switch self {
             case .parameter(let name): return "parameter " + name
             case .interpolatedParameter(let name): return "interpolated parameter " + name
             case .derived(let source): return "derived from " + source
+            case .transformed(let transformer): return transformer
             }
         }
     }

@@ -1,6 +1,4 @@
 import Foundation
-import YAMLModel
-import MergeEngine
 
 /// Read access to a source repository's files, by path relative to its root.
 ///
