@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "Overlays",
             dependencies: [
-                "YAMLModel", "MergeEngine",
+                "YAMLModel", "MergeEngine", "Kustomize",
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: crossModule),
@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "gitops-weave-bench",
             dependencies: [
-                "YAMLModel", "MergeEngine", "Overlays", "WeaveStack", "LocalFiles", "GitSync", "CYAML", "CGit2",
+                "YAMLModel", "MergeEngine", "Kustomize", "Overlays", "WeaveStack", "LocalFiles", "GitSync", "CYAML", "CGit2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // A libFuzzer target over parse, merge and emit (see fuzz/README.md). A normal build

@@ -6,7 +6,7 @@ import YAMLModel
 struct Namespacing {
     let namespace: Located<String>
     let specs: [FieldSpec]
-    var transformer: String { "namespace from \(namespace.location)" }
+    var transformer: String { "namespace from \(namespace)" }
 
     func run(_ resources: inout ResourceMap) throws {
         for i in resources.resources.indices {
@@ -72,7 +72,7 @@ struct Naming {
         if p.isEmpty && s.isEmpty { return }
         let location = prefix?.location ?? suffix!.location
         let what = !p.isEmpty && !s.isEmpty ? "name prefix and suffix" : (!p.isEmpty ? "name prefix" : "name suffix")
-        let transformer = "\(what) from \(location)"
+        let transformer = "\(what) from \((prefix ?? suffix)!)"
         for i in resources.resources.indices {
             var r = resources.resources[i]
             let gvk = r.gvk
@@ -110,8 +110,8 @@ struct MapSetter {
                     }
                     for (key, value) in pairs {
                         var new = Node.scalar(.string(value.value), at: value.location)
-                        let reason = Overridden.Reason.transformed(by: "\(what) \(key) from \(value.location)")
-                        new = map[key].map { new.replacing($0, reason: reason) } ?? new.replacing(Node.scalar(.null, at: value.location), reason: reason)
+                        let reason = Overridden.Reason.transformed(by: "\(what) \(key) from \(value)")
+                        if let old = map[key] { new = new.replacing(old, reason: reason) }
                         map.set(key, new, keyLocation: map.keyLocation(key) ?? value.location)
                     }
                     node.value = .mapping(map)
@@ -186,7 +186,7 @@ struct Images {
         name = try Kustomization.string(n, what: "name")
         func located(_ key: String) throws -> Located<String>? {
             guard let v = map[key], !v.isNull else { return nil }
-            return Located(try Kustomization.string(v, what: key), at: v.location)
+            return Located(try Kustomization.string(v, what: key), of: v)
         }
         newName = try located("newName")
         newTag = try located("newTag")
@@ -226,10 +226,14 @@ struct Images {
     }
 
     var transformer: String {
-        let at = (newTag ?? digest ?? newName)?.location ?? location
+        let value = newTag ?? digest ?? newName
         let what = newTag != nil ? "image tag" : (digest != nil ? "image digest" : "image name")
-        return "\(what) from \(at)"
+        return "\(what) from \(value.map(Self.configured) ?? "\(location)")"
     }
+
+    /// Where a value was configured: its kustomization line, and the parameter that filled
+    /// it when the line holds a placeholder.
+    static func configured(_ value: Located<String>) -> String { value.description }
 
     func set(_ node: inout Node) {
         guard let text = node.stringValue, let new = updated(text), new != text else { return }

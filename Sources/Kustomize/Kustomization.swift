@@ -1,13 +1,33 @@
 import YAMLModel
 
 /// A value as written in a kustomization file, with where.
-public struct Located<Value: Sendable>: Sendable {
+public struct Located<Value: Sendable>: Sendable, CustomStringConvertible {
     public var value: Value
+    /// The kustomization line that holds it.
     public var location: SourceLocation
+    /// When a project parameter filled the line's placeholder: which, and where its value was set.
+    public var parameter: (name: String, location: SourceLocation)?
 
     public init(_ value: Value, at location: SourceLocation) {
         self.value = value
         self.location = location
+    }
+
+    /// Reads where a node was written: a parameter's value node links to the placeholder it
+    /// filled, which is the kustomization line.
+    init(_ value: Value, of node: Node) {
+        self.value = value
+        if let link = node.overrode, case .parameter(let name)? = link.reason {
+            location = link.node.location
+            parameter = (name, node.location)
+        } else {
+            location = node.location
+        }
+    }
+
+    /// `overlays/prod/kustomization.yaml:12:11`, with `(parameter shopTag, set at …)` when one filled it.
+    public var description: String {
+        "\(location)" + (parameter.map { " (parameter \($0.name), set at \($0.location))" } ?? "")
     }
 }
 
@@ -106,7 +126,7 @@ public struct Kustomization: Sendable {
     /// A string field (`namespace: prod`); numbers and booleans are refused, as kustomize does.
     public func string(_ key: String) throws -> Located<String>? {
         guard let value = self[key] else { return nil }
-        return Located(try Self.string(value, what: key), at: value.location)
+        return Located(try Self.string(value, what: key), of: value)
     }
 
     /// A list of strings (`resources`, `components`, `crds`).
@@ -153,7 +173,7 @@ public struct Kustomization: Sendable {
         }
         return try map.entries.map { key, entry in
             if entry.value.isNull { return (key, Located("", at: entry.value.location)) }
-            return (key, Located(try string(entry.value, what: "\(what).\(key)"), at: entry.value.location))
+            return (key, Located(try string(entry.value, what: "\(what).\(key)"), of: entry.value))
         }
     }
 

@@ -17,6 +17,9 @@ public struct KustomizeBuild: Sendable {
         /// Sort the output in kustomize's legacy order (what `kustomize build` does unless the
         /// kustomization's `sortOptions` says otherwise); false keeps input order.
         public var legacySort = true
+        /// Applied to every YAML document the build reads (kustomization files, resources,
+        /// patches) before it is used: a project substitutes its parameters here.
+        public var documentFilter: (@Sendable (Node) throws -> Node)?
         public init() {}
     }
 
@@ -42,6 +45,8 @@ public struct KustomizeBuild: Sendable {
     public func build(_ directory: String) throws -> Output {
         var context = BuildContext(tree: tree, options: options, top: directory)
         let top = try context.loadKustomization(in: Path.normalize(directory), at: nil)
+        // `openapi: {path: FILE}` replaces the registry for the whole build (kyaml's custom schema).
+        if let registry = try context.openAPIRegistry(of: top) { context.options.registry = registry }
         var accumulator = Accumulator()
         try context.accumulate(top, into: &accumulator, stack: [])
         var resources = accumulator.resources
@@ -60,6 +65,37 @@ public struct KustomizeBuild: Sendable {
         }
         output = try Finishing.buildMetadata(output, kustomization: top)
         return Output(resources: output, warnings: context.warnings, files: context.files)
+    }
+
+    /// Applies the kustomization in `directory` (a layer, or a component) to resources built
+    /// elsewhere: like a component, its resources join them and its generators, patches and
+    /// transformers act on all of them; then hash suffixes, name references and vars, as at
+    /// the top of a build. The order of the resources is kept, new ones last.
+    public func apply(_ directory: String, to nodes: [Node]) throws -> Output {
+        var context = BuildContext(tree: tree, options: options, top: directory)
+        let k = try context.loadKustomization(in: Path.normalize(directory), at: nil)
+        var accumulator = Accumulator()
+        for node in nodes {
+            var r = KustomizeResource(node: node)
+            r.serial = context.nextSerial()
+            try accumulator.resources.append(r, at: nil)
+        }
+        try context.accumulate(k, into: &accumulator, stack: [])
+        var resources = accumulator.resources
+        try Finishing.addHashes(&resources)
+        try NameReferences(config: accumulator.config).fix(&resources)
+        try accumulator.vars.resolve(&resources, config: accumulator.config)
+        resources.resources.removeAll { $0.isLocalConfig }
+        return Output(resources: resources.resources, warnings: context.warnings, files: context.files)
+    }
+}
+
+extension BuildContext {
+    /// Parses a file the build reads, through the caller's document filter.
+    func parse(_ text: String, path: String) throws -> [Node] {
+        let docs = try YAMLParser().parseStream(text, file: display(path)).filter { !$0.isNull }
+        guard let filter = options.documentFilter else { return docs }
+        return try docs.map(filter)
     }
 }
 
@@ -119,7 +155,7 @@ enum Path {
 /// The state of one build: the tree, and what was read.
 struct BuildContext {
     let tree: any SourceTree
-    let options: KustomizeBuild.Options
+    var options: KustomizeBuild.Options
     let top: String
     var warnings: [Diagnostic] = []
     var files: [String] = []
@@ -165,7 +201,7 @@ struct BuildContext {
                                    hint: "keep one of them")
         }
         let text = try read(path) ?? ""
-        let documents = try YAMLParser().parseStream(text, file: display(path)).filter { !$0.isNull }
+        let documents = try parse(text, path: path)
         if documents.count > 1 {
             throw Diagnostic.error(at: documents[1].location, "a kustomization file holds one document")
         }
@@ -302,7 +338,7 @@ struct BuildContext {
             return
         }
         let (file, text) = try loadFile(entry, of: k, role: "resource")
-        for doc in try YAMLParser().parseStream(text, file: display(file)) where !doc.isNull {
+        for doc in try parse(text, path: file) {
             for item in try Self.objects(in: doc) {
                 var r = KustomizeResource(node: try Self.checked(item))
                 r.serial = nextSerial()

@@ -165,7 +165,6 @@ public struct KustomizeResource: Sendable {
         let old = node.value(at: path)
         var new = Node.scalar(.string(text), at: location)
         if let old { new = new.replacing(old, reason: .transformed(by: transformer)) }
-        else { new.overrode = Overridden(Node.scalar(.null, at: location), reason: .transformed(by: transformer)) }
         set(path, new)
     }
 }

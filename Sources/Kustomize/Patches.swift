@@ -89,6 +89,12 @@ struct Patching {
         }
         var out = r
         out.node = merged
+        // A patch names its target; a value it only repeats keeps the resource's own history.
+        for path in [["apiVersion"], ["kind"], ["metadata", "name"], ["metadata", "namespace"]] {
+            if let before = r.node.value(at: path), let after = out.node.value(at: path), before == after {
+                out.set(path, before)
+            }
+        }
         if out.name != r.name {
             if allowNameChange {
                 out.recordRename(from: r)
@@ -107,8 +113,8 @@ struct Patching {
         map.set("apiVersion", r.node["apiVersion"] ?? .scalar(.string(r.gvk.apiVersion), at: at))
         map.set("kind", r.node["kind"] ?? .scalar(.string(r.gvk.kind), at: at))
         var meta = map["metadata"]?.mapping ?? Mapping()
-        if !keepName || meta["name"] == nil { meta.set("name", .scalar(.string(r.name), at: meta["name"]?.location ?? at)) }
-        if !r.namespace.isEmpty { meta.set("namespace", .scalar(.string(r.namespace), at: meta["namespace"]?.location ?? at)) }
+        if !keepName || meta["name"] == nil { meta.set("name", r.node.value(at: ["metadata", "name"]) ?? .scalar(.string(r.name), at: at)) }
+        if let ns = r.node.value(at: ["metadata", "namespace"]), !r.namespace.isEmpty { meta.set("namespace", ns) }
         else { meta.remove("namespace") }
         map.set("metadata", .mapping(meta, at: map["metadata"]?.location ?? at))
         return Node(.mapping(map), at: at)

@@ -85,7 +85,7 @@ struct Transformers {
             return try Inline.parse(entry, in: k).filter { !$0.isNull }
         }
         let (path, text) = try context.loadFile(entry, of: k, role: "patch")
-        let docs = try YAMLParser().parseStream(text, file: context.display(path)).filter { !$0.isNull }
+        let docs = try context.parse(text, path: path)
         // A file of JSON 6902 operations is one list.
         return docs
     }
@@ -204,7 +204,7 @@ struct Transformers {
             guard let map = item.mapping else { throw Diagnostic.error(at: item.location, "a replacement must be a mapping") }
             if let path = map["path"] {
                 let (file, text) = try context.loadFile(Located(try Kustomization.string(path, what: "path"), at: path.location), of: k, role: "replacement file")
-                for doc in try YAMLParser().parseStream(text, file: context.display(file)) where !doc.isNull {
+                for doc in try context.parse(text, path: file) {
                     out += doc.sequence ?? [doc]
                 }
             } else {

@@ -17,6 +17,6 @@ struct WeaveBench: ParsableCommand {
             standard output, or as one JSON object with --json. Progress goes to standard \
             error. See bench/README.md for what every figure means.
             """,
-        subcommands: [StackBenchmark.self, EngineBenchmark.self, GenerateCommand.self],
+        subcommands: [StackBenchmark.self, KustomizeBenchmark.self, EngineBenchmark.self, GenerateCommand.self],
         defaultSubcommand: StackBenchmark.self)
 }

@@ -93,8 +93,7 @@ struct KustomizeOptions: ParsableArguments {
             throw Diagnostic.error(at: nil, "\(directory) is outside --root \(root ?? rootURL.path)")
         }
         let inTree = String(dir.path.dropFirst(rootURL.path.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        let display = relative(rootURL.path, from: cwd.path)
-        return (RelativeTree(base: FileSystemSource(root: rootURL.path), display: display), inTree)
+        return (RelativeTree(base: FileSystemSource(root: rootURL.path), root: rootURL.path, cwd: cwd.path), inTree)
     }
 
     static func relative(_ to: String, from: String) -> String {
@@ -123,18 +122,14 @@ struct KustomizeOptions: ParsableArguments {
 /// A source tree whose paths print relative to the current directory.
 struct RelativeTree: SourceTree {
     let base: FileSystemSource
-    /// The tree's root, relative to the current directory ("" when they are the same).
-    let display: String
+    /// Absolute paths of the tree's root and of the current directory.
+    let root: String
+    let cwd: String
 
     func displayPath(_ path: String) -> String {
-        let joined = display.isEmpty ? path : (path == "." || path.isEmpty ? display : display + "/" + path)
-        var parts: [Substring] = []
-        for p in joined.split(separator: "/") {
-            if p == "." { continue }
-            if p == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
-            parts.append(p)
-        }
-        return parts.isEmpty ? "." : parts.joined(separator: "/")
+        let absolute = path.isEmpty || path == "." ? root : root + "/" + path
+        let relative = KustomizeOptions.relative(absolute, from: cwd)
+        return relative.isEmpty ? "." : relative
     }
 
     func readFile(_ path: String) throws -> String? { try base.readFile(path) }

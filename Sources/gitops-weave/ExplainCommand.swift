@@ -3,6 +3,7 @@ import Foundation
 import Overlays
 import MergeEngine
 import YAMLModel
+import Kustomize
 import WeaveStack
 import LocalFiles
 
@@ -24,28 +25,59 @@ struct ExplainCommand: ParsableCommand {
             spec.configuration.clusters[name=weavecluster].layout.replicasCount, \
             spec.configuration.files."config.d/logger.xml".
 
+            With --build DIR there is no environment: the field is one of `gitops-weave build \
+            DIR`'s output, and each step names the kustomization line and transformer that set it \
+            ("name prefix from overlays/prod/kustomization.yaml:4:13").
+
             Exit status: 0 on success; 1 when the environment does not render or the resource or \
             path does not exist (the message says what exists there).
             """)
 
-    @Argument(help: "The environment (a file under environments/).")
-    var environment: String
+    @Argument(help: ArgumentHelp("ENVIRONMENT (a file under environments/; not with --build), then RESOURCE: KIND/NAME, or KIND/NAMESPACE/NAME "
+                                     + "when the name is used in several namespaces (the kind is case-insensitive), then FIELD-PATH, "
+                                     + "e.g. spec.configuration.clusters[name=weavecluster].layout.replicasCount.",
+                                 valueName: "environment> <resource> <field-path"))
+    var words: [String] = []
 
-    @Argument(help: ArgumentHelp("KIND/NAME, or KIND/NAMESPACE/NAME when the name is used in several namespaces; the kind is case-insensitive.",
-                                 valueName: "resource"))
-    var resource: String
+    @Option(help: ArgumentHelp("Explain a field of `gitops-weave build DIR`'s output instead of an environment's.", valueName: "DIR"))
+    var build: String?
 
-    @Argument(help: ArgumentHelp("The field, e.g. spec.configuration.clusters[name=weavecluster].layout.replicasCount.",
-                                 valueName: "field-path"))
-    var fieldPath: String
+    @OptionGroup var kustomize: KustomizeOptions
 
     @OptionGroup var source: SourceOptions
 
     @OptionGroup var output: ReportFormatOptions
 
+    var environment: String { words[0] }
+    var resource: String { words[words.count - 2] }
+    var fieldPath: String { words[words.count - 1] }
+
+    func validate() throws {
+        let wanted = build == nil ? 3 : 2
+        guard words.count == wanted else {
+            throw ValidationError(build == nil ? "give ENVIRONMENT RESOURCE FIELD-PATH, such as: explain prod-aws chi/wandb spec.configuration"
+                                               : "with --build, give RESOURCE FIELD-PATH, such as: explain --build overlays/prod deployment/web metadata.name")
+        }
+    }
+
     func run() throws {
         try Diagnostics.run(format: output.format) {
             let path = try FieldPath(parsing: fieldPath)
+            if let build {
+                let built = try kustomize.build(build)
+                let resources = try built.nodes.map { try Resource(document: $0) }
+                let env = try Environment(name: build, file: "<build \(build)>", documents: [])
+                let outcome = Renderer.Outcome(environment: env, resources: resources)
+                let selector = try ResourceSelector(parsing: resource).resolvingKind(.kubernetes)
+                let layout = Explanation.SourceLayout(baseDirectory: "\u{0}", layersDirectory: "\u{0}", environmentFile: env.file,
+                                                      environmentName: build, projectFile: "\u{0}")
+                let explanation = try Explanation(outcome, resource: selector, path: path, layout: layout)
+                switch output.format {
+                case .text: FileHandle.standardOutput.write(Data(explanation.text.utf8))
+                case .json: try JSONOutput.print(ExplanationReport(explanation))
+                }
+                return
+            }
             let project = try source.loadProject()
             let selector = try ResourceSelector(parsing: resource).resolvingKind(project.kindNames)
             let outcome = Renderer(project: project).render(named: environment)

@@ -195,12 +195,15 @@ public struct Environment: Sendable {
     }
 
     /// The keys the engine reads from every environment file.
-    public static let engineKeys = ["description", "layers", "parameters", "rules", "allowPlaintextSecrets", "external"]
+    public static let engineKeys = ["description", "kustomize", "layers", "parameters", "rules", "allowPlaintextSecrets", "external"]
 
     public var name: String
     public var file: String
     public var description: String?
     public var layers: [LayerReference] = []
+    /// `kustomize: overlays/prod`: the environment starts from this kustomize overlay's build
+    /// (a directory of the source) instead of the project's base; its layers apply on top.
+    public var kustomize: Declared<String>?
     /// Values by parameter name, as written (with their positions).
     public var parameterValues = OrderedDictionary<String, Node>()
     public var location: SourceLocation
@@ -240,6 +243,13 @@ public struct Environment: Sendable {
         }
         try ProjectFileReader.rejectUnknownKeys(map, allowed: allowed, in: "an environment file")
         description = map["description"]?.stringValue
+        if let k = map["kustomize"], !k.isNull {
+            guard let path = k.stringValue, !path.isEmpty, !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+                throw Diagnostic.error(at: k.location, "kustomize names a kustomization directory of the source, not \(k.scalar?.display ?? k.kindWithArticle)",
+                                       hint: "write the directory's path from the source root, such as kustomize: overlays/prod")
+            }
+            kustomize = Declared(value: path, location: k.location)
+        }
         for node in try ProjectFileReader.list(map["layers"], field: "layers") {
             guard let layer = node.stringValue, !layer.isEmpty, !layer.contains("/"), layer != ".", layer != ".." else {
                 throw Diagnostic.error(at: node.location, "a layer is named by its directory under layers/, not \(node.scalar?.display ?? node.kindWithArticle)")

@@ -1,4 +1,5 @@
 import Foundation
+import Kustomize
 import MergeEngine
 import YAMLModel
 
@@ -35,6 +36,21 @@ public final class Renderer: @unchecked Sendable {
         public var suppressedFindings: [String: Int] = [:]
 
         public var failed: Bool { diagnostics.contains { $0.severity == .error } }
+
+        /// Resources built elsewhere (by `gitops-weave build`), to explain like an environment's.
+        public init(environment: Environment, resources: [Resource], layers: [String] = []) {
+            self.init(environment: environment, resources: resources, diagnostics: [], layers: layers, parameters: [])
+        }
+
+        init(environment: Environment, resources: [Resource], diagnostics: [Diagnostic], layers: [String],
+             parameters: [(name: String, value: Node)], suppressedFindings: [String: Int] = [:]) {
+            self.environment = environment
+            self.resources = resources
+            self.diagnostics = diagnostics
+            self.layers = layers
+            self.parameters = parameters
+            self.suppressedFindings = suppressedFindings
+        }
     }
 
     /// Renders environments on every core; results come back in the order of `names`.
@@ -64,17 +80,48 @@ public final class Renderer: @unchecked Sendable {
         guard !outcome.failed else { return outcome }
 
         var substitution = ParameterSubstitution(declarations: project.parameters, values: values, environmentFile: environment.file)
+        // kustomize directories read their own files; parameters fill in each document as it
+        // is read, so that hash suffixes cover the values.
+        let box = SubstitutionBox(substitution)
+        func kustomize(_ build: (KustomizeBuild) throws -> KustomizeBuild.Output) throws -> [Node] {
+            box.value = substitution
+            var options = KustomizeBuild.Options()
+            options.registry = project.registry
+            options.documentFilter = { node in box.lock.withLock { box.value.substitute(node) } }
+            let output = try build(KustomizeBuild(tree: project.source, options: options))
+            substitution = box.value
+            outcome.diagnostics += output.warnings
+            return output.nodes
+        }
         do {
             var base: [Node] = []
-            for file in try baseFiles() {
-                base += try template(file).map { substitution.substitute($0.document, along: $0.placeholders) }
+            if let overlay = environment.kustomize {
+                do {
+                    base = try kustomize { try $0.build(overlay.value) }
+                } catch let d as Diagnostic where d.location == nil {
+                    throw Diagnostic.error(at: overlay.location, d.message, hint: d.hint)
+                }
+            } else {
+                for file in try baseFiles() {
+                    base += try template(file).map { substitution.substitute($0.document, along: $0.placeholders) }
+                }
+                for doc in base { try Self.refuseKustomization(doc) }
             }
             outcome.diagnostics += substitution.diagnostics
             guard !outcome.failed else { return outcome }
 
-            for doc in base { try Self.refuseKustomization(doc) }
             var patcher = ResourcePatcher(resources: try Resource.load(base), registry: project.registry)
+            var notes: [Diagnostic] = []
             for layer in layers {
+                if let directory = layer.kustomization {
+                    let before = substitution.diagnostics.count
+                    let nodes = try kustomize { try $0.apply(directory, to: patcher.resources.map(\.node)) }
+                    outcome.diagnostics += substitution.diagnostics[before...]
+                    guard !outcome.failed else { return outcome }
+                    notes += patcher.notes
+                    patcher = ResourcePatcher(resources: try Resource.load(nodes), registry: project.registry)
+                    continue
+                }
                 let before = substitution.diagnostics.count
                 let fill = { (t: Template) in substitution.substitute(t.document, along: t.placeholders) }
                 let added = try layer.resources.flatMap { try template($0) }.map(fill)
@@ -92,7 +139,7 @@ public final class Renderer: @unchecked Sendable {
                     try patcher.applyJSONPatch(p.patch, target: p.target, at: p.location)
                 }
             }
-            outcome.diagnostics += patcher.notes
+            outcome.diagnostics += notes + patcher.notes
             outcome.resources = patcher.resources
         } catch let d as Diagnostic {
             outcome.diagnostics.append(d)
@@ -163,6 +210,8 @@ public final class Renderer: @unchecked Sendable {
         public var resources: [String] = []
         public var patches: [String] = []
         public var jsonPatches: [String] = []
+        /// Set when the layer is a kustomize directory or component: its path in the source.
+        public var kustomization: String?
     }
 
     static let layerSubdirectories = ["resources", "patches", "json-patches"]
@@ -213,6 +262,11 @@ public final class Renderer: @unchecked Sendable {
         do {
             guard let entries = try project.source.list(path) else {
                 return .missing(known: (try? project.source.list(project.layersDirectory))?.filter(\.isDirectory).map(\.name) ?? [])
+            }
+            // A layer with a kustomization file is a kustomize directory or component: it may
+            // hold any files its kustomization names.
+            if entries.contains(where: { !$0.isDirectory && Self.kustomizationFiles.contains($0.name) }) {
+                return .found(Layer(name: name, kustomization: path), strays: [])
             }
             let strays = entries.filter { !Self.layerSubdirectories.contains($0.name) && !$0.name.hasPrefix(".") && $0.name != "README.md" }.map {
                 Diagnostic.error(
@@ -320,3 +374,11 @@ public final class Renderer: @unchecked Sendable {
     }
 }
 
+/// The parameter substitution of one render, shared with the kustomize build's document
+/// filter (which may be called from the build only, never concurrently with the renderer).
+final class SubstitutionBox: @unchecked Sendable {
+    var value: ParameterSubstitution
+    let lock = NSLock()
+
+    init(_ value: ParameterSubstitution) { self.value = value }
+}

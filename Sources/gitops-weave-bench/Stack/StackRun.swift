@@ -74,13 +74,7 @@ struct StackResult {
     var checks: [Check] = []
 
     /// The median sample of a phase: median wall time and cores, the highest peak RSS.
-    func median(_ phase: Phase) -> PhaseSample? {
-        guard let all = samples[phase], !all.isEmpty else { return nil }
-        var walls = Samples(), cpus = Samples()
-        for s in all { walls.add(s.wallNanoseconds); cpus.add(s.cpuNanoseconds) }
-        return PhaseSample(wallNanoseconds: UInt64(walls.median), cpuNanoseconds: UInt64(cpus.median),
-                           peakResidentBytes: all.compactMap(\.peakResidentBytes).max())
-    }
+    func median(_ phase: Phase) -> PhaseSample? { samples[phase]?.median }
 
     func milliseconds(_ phase: Phase) -> Double? { median(phase).map { Double($0.wallNanoseconds) / 1e6 } }
 

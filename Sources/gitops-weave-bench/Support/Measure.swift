@@ -120,3 +120,15 @@ func measure<T>(children: Bool = false, _ body: () throws -> T) rethrows -> (res
     let cpu = children ? after.childrenNanoseconds - before.childrenNanoseconds : after.ownNanoseconds - before.ownNanoseconds
     return (result, PhaseSample(wallNanoseconds: ns, cpuNanoseconds: cpu, peakResidentBytes: children ? nil : peakResidentBytes()))
 }
+
+extension Array where Element == PhaseSample {
+    /// The median sample of a phase's repetitions: median wall time and CPU time, the
+    /// highest peak RSS.
+    var median: PhaseSample? {
+        guard !isEmpty else { return nil }
+        var walls = Samples(), cpus = Samples()
+        for s in self { walls.add(s.wallNanoseconds); cpus.add(s.cpuNanoseconds) }
+        return PhaseSample(wallNanoseconds: UInt64(walls.median), cpuNanoseconds: UInt64(cpus.median),
+                           peakResidentBytes: compactMap(\.peakResidentBytes).max())
+    }
+}

@@ -62,3 +62,25 @@ enum Processes {
                 environment: ["GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"])
     }
 }
+
+extension Processes {
+    /// The peak resident set of a command, run once under GNU time (`/usr/bin/time -f %M`),
+    /// or nil without it. A child's own high-water mark can't be read from this process:
+    /// Linux starts a spawned child's with its parent's (the benchmark's) and
+    /// RUSAGE_CHILDREN keeps the largest child ever, even of a `swift run` before exec.
+    /// time's fork starts afresh from time's small image.
+    static func peakResident(_ arguments: [String], in dir: URL) -> Int? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/time") else { return nil }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gitops-weave-bench-rss-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: file) }
+        guard (try? run(["/usr/bin/time", "-f", "%M", "-o", file.path] + arguments, in: dir)) != nil,
+              let text = try? String(contentsOf: file, encoding: .utf8),
+              let kb = Int(text.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) ?? "") else { return nil }
+        return kb * 1024
+    }
+
+    /// The one-minute load average, to show whether something else was running.
+    static var loadAverage: String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "").split(separator: " ").prefix(3).joined(separator: " ")
+    }
+}
