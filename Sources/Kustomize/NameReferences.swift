@@ -8,12 +8,17 @@ struct NameReferences {
     let config: TransformerConfig
 
     func fix(_ resources: inout ResourceMap) throws {
+        // Only a resource that was renamed can need its references updated; names do not
+        // change during this step, so the set is found once.
+        let renamed = resources.resources.filter { !$0.previous.isEmpty }
+        if renamed.isEmpty { return }
         for back in config.nameReferences {
+            let targets = renamed.filter { c in c.previousIDs.contains { back.gvk.matches($0.gvk) } }
+            if targets.isEmpty { continue }
             for spec in back.referrers {
                 for i in resources.resources.indices where spec.matches(resources.resources[i].originalID.gvk) {
                     var referrer = resources.resources[i]
-                    let candidates = couldBeReferenced(by: referrer, in: resources.resources)
-                        .filter { c in c.previousIDs.contains { back.gvk.matches($0.gvk) } }
+                    let candidates = couldBeReferenced(by: referrer, in: targets)
                     if candidates.isEmpty { continue }
                     let context = Context(referrer: referrer, target: back.gvk, spec: spec, candidates: candidates)
                     try referrer.node.visit(spec, leaf: nil, at: referrer.node.location) { node in

@@ -153,6 +153,7 @@ struct ExplainCommandTests {
     func help() throws {
         let r = try CLI.run(["explain", "--help"])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("USAGE: gitops-weave explain <environment> <resource> <field-path> [--source <DIR>] [--format <format>]"), "\(r.stdout)")
+        #expect(r.stdout.contains("USAGE: gitops-weave explain [<environment> <resource> <field-path> ...] [--build <DIR>]"), "\(r.stdout)")
+        #expect(r.stdout.contains("--build <DIR>           Explain a field of `gitops-weave build DIR`'s output"), "\(r.stdout)")
     }
 }

@@ -95,4 +95,36 @@ struct KustomizeSourceTests {
         #expect(o.diagnostics.first?.headline == "\(s.at("layers/hardened/kustomization.yaml", 3, 1)): error: unknown kustomization field \"namePrefx\"")
         #expect(o.diagnostics.first?.hint == "did you mean \"namePrefix\"?")
     }
+
+    @Test("kustomize directories merge as kyaml does, or as apimachinery does when the project says so")
+    func mergeFlavor() throws {
+        let s = try source()
+        try s.write("base/deployment.yaml", """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: shop}
+            spec:
+              template:
+                spec:
+                  containers:
+                  - name: web
+                    image: nginx:1.25
+                    env: [{name: A, value: a}, {name: B, value: b}, {name: C, value: c}]
+
+            """)
+        try s.write("overlays/prod/kustomization.yaml", "resources: [../../base]\npatches:\n- path: env.yaml\n")
+        try s.write("overlays/prod/env.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        env: [{name: B, value: b2}]\n")
+        func order() throws -> [String] {
+            let o = try render(s, "prod")
+            #expect(!o.failed, "\(o.diagnostics.map(\.description))")
+            let env = o.resources.first?.node.value(at: ["spec", "template", "spec"])?["containers"]?.sequence?.first?["env"]?.sequence ?? []
+            return env.map { ($0["name"]?.stringValue ?? "") + "=" + ($0["value"]?.stringValue ?? "") }
+        }
+        #expect(try order() == ["B=b2", "A=a", "C=c"])
+        try s.write("gitops-weave.yaml", "kustomize: {merge: apimachinery}\nparameters:\n  tag: {type: string, default: \"1\"}\nexternal:\n  namespaces: [{name: shop, reason: the cluster's}]\n")
+        #expect(try order() == ["A=a", "B=b2", "C=c"])
+        try s.write("gitops-weave.yaml", "kustomize: {merge: strategic}\n")
+        let bad = diagnostic { _ = try Project.load(from: FileSystemSource(root: s.root), stacks: .none) }
+        #expect(bad?.headline == "\(s.at("gitops-weave.yaml", 1, 20)): error: kustomize.merge is kyaml or apimachinery, not \"strategic\"")
+    }
 }

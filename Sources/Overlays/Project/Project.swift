@@ -16,6 +16,10 @@ public struct Project: Sendable {
     public var outputDirectory = "out"
     public var target = SyncTarget.argocd
     public var parameters = OrderedDictionary<String, Parameter>()
+    /// How patches in kustomize directories (overlays that are environments' sources, and
+    /// kustomize layers) merge: kyaml, as kubectl kustomize does, unless the project says
+    /// `kustomize: {merge: apimachinery}`.
+    public var kustomizeMerge: MergeFlavor = .kyaml
     /// The stacks the project names in `stacks:`, in that order; none means the plain engine.
     public var stacks: [any Stack] = []
     /// Every stack the program knows, used or not: for hints about settings of stacks the
@@ -56,7 +60,7 @@ public struct Project: Sendable {
         guard let map = root.mapping else {
             throw Diagnostic.error(at: root.location, "the project file must be a mapping, not \(root.kindWithArticle)")
         }
-        try ProjectFileReader.rejectUnknownKeys(map, allowed: ["base", "layers", "environments", "output", "parameters", "stacks", "mergeKeys", "crds", "external"],
+        try ProjectFileReader.rejectUnknownKeys(map, allowed: ["base", "layers", "environments", "output", "parameters", "stacks", "mergeKeys", "crds", "external", "kustomize"],
                                                 in: "the project file")
         var project = Project(source: source, file: display)
         project.catalog = catalog
@@ -95,6 +99,21 @@ public struct Project: Sendable {
             }
         }
         project.parameters = try Parameter.declarations(map["parameters"])
+        if let k = map["kustomize"], !k.isNull {
+            guard let km = k.mapping else {
+                throw Diagnostic.error(at: k.location, "kustomize must be a mapping, such as kustomize: {merge: apimachinery}")
+            }
+            try r.rejectUnknownKeys(km, allowed: ["merge"], in: "kustomize")
+            if let m = km["merge"] {
+                switch m.stringValue {
+                case "kyaml"?: project.kustomizeMerge = .kyaml
+                case "apimachinery"?: project.kustomizeMerge = .apimachinery
+                default:
+                    throw Diagnostic.error(at: m.location, "kustomize.merge is kyaml or apimachinery, not \(m.scalar?.display ?? m.kindWithArticle)",
+                                           hint: "kyaml merges as kubectl kustomize does (the default); apimachinery as kubectl patch does")
+                }
+            }
+        }
         for node in try r.list(map["mergeKeys"], field: "mergeKeys") {
             guard let text = node.stringValue else {
                 throw Diagnostic.error(at: node.location, "a merge key declaration is a string such as example.com/Widget:spec.items=name")

@@ -87,6 +87,7 @@ public final class Renderer: @unchecked Sendable {
             box.value = substitution
             var options = KustomizeBuild.Options()
             options.registry = project.registry
+            options.flavor = project.kustomizeMerge
             options.documentFilter = { node in box.lock.withLock { box.value.substitute(node) } }
             let output = try build(KustomizeBuild(tree: project.source, options: options))
             substitution = box.value
