@@ -39,6 +39,23 @@ public struct KustomizeBuild: Sendable {
         public var files: [String]
 
         public var nodes: [Node] { resources.map(\.node) }
+
+        /// The stream as `kustomize build` prints it: documents separated by `---`, every
+        /// mapping's keys sorted.
+        public var yaml: String { YAMLEmitter().emitStream(nodes.map(Self.sortedKeys)) }
+
+        static func sortedKeys(_ node: Node) -> Node {
+            var out = node
+            switch node.value {
+            case .scalar: return node
+            case .sequence(let items): out.value = .sequence(items.map(sortedKeys))
+            case .mapping(let m):
+                var sorted = Mapping()
+                for key in m.keys.sorted() { sorted.set(key, sortedKeys(m[key]!), keyLocation: m.keyLocation(key)) }
+                out.value = .mapping(sorted)
+            }
+            return out
+        }
     }
 
     /// Builds the kustomization in `directory` (a path of the tree; "" is its root).

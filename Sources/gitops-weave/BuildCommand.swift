@@ -36,7 +36,7 @@ struct BuildCommand: ParsableCommand {
         try Diagnostics.run {
             let output = try kustomize.build(directory)
             for w in output.warnings { Diagnostics.print(w) }
-            FileHandle.standardOutput.write(Data(YAMLEmitter().emitStream(output.nodes.map(KustomizeOptions.sortedKeys)).utf8))
+            FileHandle.standardOutput.write(Data(output.yaml.utf8))
         }
     }
 }
@@ -104,19 +104,6 @@ struct KustomizeOptions: ParsableArguments {
         return parts.joined(separator: "/")
     }
 
-    /// kustomize writes every mapping with its keys sorted.
-    static func sortedKeys(_ node: Node) -> Node {
-        var out = node
-        switch node.value {
-        case .scalar: return node
-        case .sequence(let items): out.value = .sequence(items.map(sortedKeys))
-        case .mapping(let m):
-            var sorted = Mapping()
-            for key in m.keys.sorted() { sorted.set(key, sortedKeys(m[key]!), keyLocation: m.keyLocation(key)) }
-            out.value = .mapping(sorted)
-        }
-        return out
-    }
 }
 
 /// A source tree whose paths print relative to the current directory.

@@ -225,7 +225,7 @@ struct KustomizeRun {
     static func build(_ target: BuildTarget) -> Result<String, BenchError> {
         do {
             let output = try KustomizeBuild(tree: FileSystemSource(root: target.root.path), options: KustomizeBuild.Options()).build(target.directory)
-            return .success(YAMLEmitter().emitStream(output.nodes.map(sortedKeys)))
+            return .success(output.yaml)
         } catch {
             return .failure(BenchError(String(describing: error)))
         }
@@ -235,20 +235,6 @@ struct KustomizeRun {
         let slots = Slots<Result<String, BenchError>>(count: builds.count, .failure(BenchError("not built")))
         DispatchQueue.concurrentPerform(iterations: builds.count) { i in slots[i] = build(builds[i]) }
         return slots.values
-    }
-
-    /// `BuildCommand.sortedKeys` of the CLI, whose module cannot be imported.
-    static func sortedKeys(_ node: Node) -> Node {
-        var out = node
-        switch node.value {
-        case .scalar: return node
-        case .sequence(let items): out.value = .sequence(items.map(sortedKeys))
-        case .mapping(let m):
-            var sorted = Mapping()
-            for key in m.keys.sorted() { sorted.set(key, sortedKeys(m[key]!), keyLocation: m.keyLocation(key)) }
-            out.value = .mapping(sorted)
-        }
-        return out
     }
 
     // MARK: comparison
