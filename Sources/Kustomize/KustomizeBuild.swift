@@ -199,15 +199,12 @@ struct BuildContext {
 
     /// The kustomization file of a directory; an error at `location` when there is none.
     mutating func loadKustomization(in directory: String, at location: SourceLocation?) throws -> Kustomization {
-        guard try tree.list(directory) != nil else {
+        guard let entries = try tree.list(directory) else {
             throw Diagnostic.error(at: location, "\(display(directory)) is not a directory",
                                    hint: location == nil ? "give the directory that holds kustomization.yaml" : nil)
         }
-        var found: [String] = []
-        for name in Kustomization.fileNames {
-            let path = Path.join(directory, name)
-            if try tree.readFile(path) != nil { found.append(path) }
-        }
+        let files = Set(entries.filter { !$0.isDirectory }.map(\.name))
+        let found = Kustomization.fileNames.filter(files.contains).map { Path.join(directory, $0) }
         guard let path = found.first else {
             throw Diagnostic.error(at: location, "no kustomization file in \(display(directory))",
                                    hint: "kustomize looks for one of " + Kustomization.fileNames.joined(separator: ", "))
