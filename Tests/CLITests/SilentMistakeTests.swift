@@ -73,7 +73,7 @@ struct SilentMistakeTests {
         let src = try Self.source(dir, layer: ["resources/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- extra.yaml\n"])
         try expectRefused(src, stderr: """
             layers/app/resources/kustomization.yaml:1:1: error: kustomization.yaml is kustomize's build file, not a Kubernetes object: a layer's resources/ would publish it as one
-              hint: a layer is not a kustomize directory: put its resources in resources/ and its patches in patches/, and delete kustomization.yaml
+              hint: to make the layer a kustomize directory, move kustomization.yaml to the layer's top directory; otherwise delete it
 
             """)
     }
@@ -84,7 +84,7 @@ struct SilentMistakeTests {
         let src = try Self.source(dir, layer: ["resources/build.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- extra.yaml\n"])
         try expectRefused(src, stderr: """
             layers/app/resources/build.yaml:2:7: error: a kustomize Kustomization is a build file, not a Kubernetes object to publish
-              hint: a layer is not a kustomize directory: put its resources in resources/ and its patches in patches/, and delete this file
+              hint: a layer whose top directory holds kustomization.yaml is a kustomize directory; put this kustomization there, or delete it
 
             """)
     }

@@ -307,7 +307,7 @@ public final class Renderer: @unchecked Sendable {
             let at = SourceLocation(file: source.displayPath(directory + "/" + entry.name), line: 1, column: 1)
             if kustomizationFiles.contains(entry.name) {
                 out.append(.error(at: at, "\(entry.name) is kustomize's build file, not a Kubernetes object: a layer's \(sub)/ would publish it as one",
-                                  hint: "a layer is not a kustomize directory: put its resources in resources/ and its patches in patches/, and delete \(entry.name)"))
+                                  hint: "to make the layer a kustomize directory, move \(entry.name) to the layer's top directory; otherwise delete it"))
                 continue
             }
             if entry.isDirectory {
@@ -338,7 +338,7 @@ public final class Renderer: @unchecked Sendable {
         guard let kind = doc["kind"], ["Kustomization", "Component"].contains(kind.stringValue ?? ""),
               doc["apiVersion"]?.stringValue?.hasPrefix("kustomize.config.k8s.io/") == true else { return }
         throw Diagnostic.error(at: kind.location, "a kustomize \(kind.stringValue!) is a build file, not a Kubernetes object to publish",
-                               hint: "a layer is not a kustomize directory: put its resources in resources/ and its patches in patches/, and delete this file")
+                               hint: "a layer whose top directory holds kustomization.yaml is a kustomize directory; put this kustomization there, or delete it")
     }
 
     /// The base's files, listed once per run.
