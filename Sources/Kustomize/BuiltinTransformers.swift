@@ -178,10 +178,7 @@ struct Images {
     init(entry: Node, specs: [FieldSpec]) throws {
         guard let map = entry.mapping else { throw Diagnostic.error(at: entry.location, "an images entry must be a mapping") }
         let known: Set<String> = ["name", "newName", "newTag", "digest", "tagSuffix"]
-        for (key, e) in map.entries where !known.contains(key) {
-            throw Diagnostic.error(at: e.keyLocation, "unknown images field \"\(key)\"",
-                                   hint: Suggestion.closest(to: key, in: Array(known)).map { "did you mean \"\($0)\"?" } ?? "an images entry has name, newName, newTag and digest")
-        }
+        try Kustomization.rejectUnknown(map, known: known, what: "images", fallback: "an images entry has name, newName, newTag and digest")
         guard let n = map["name"] else { throw Diagnostic.error(at: entry.location, "an images entry has no name", hint: "name is the image to change, without tag") }
         name = try Kustomization.string(n, what: "name")
         func located(_ key: String) throws -> Located<String>? {

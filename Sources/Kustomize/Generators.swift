@@ -62,16 +62,9 @@ struct Generators {
             try absorb(r, into: &resources, at: entry.location)
         }
         for entry in try kustomization.strings("generators") {
-            var documents: [Node]
-            var configuredIn = Path.relative(kustomization.path, from: top)
-            if entry.value.contains("\n") {
-                documents = try Inline.parse(entry, in: kustomization)
-            } else {
-                let (path, text) = try context.loadFile(entry, of: kustomization, role: "generator configuration")
-                documents = try YAMLParser().parseStream(text, file: context.display(path))
-                configuredIn = Path.relative(path, from: top)
-            }
-            for doc in documents where !doc.isNull {
+            let (documents, file) = try context.documents(of: entry, in: kustomization, role: "generator configuration")
+            let configuredIn = Path.relative(file ?? kustomization.path, from: top)
+            for doc in documents {
                 let kind = doc["kind"]?.stringValue ?? ""
                 guard doc["apiVersion"]?.stringValue == "builtin", kind == "ConfigMapGenerator" || kind == "SecretGenerator" else {
                     throw Diagnostic.error(at: doc.location, "generator plugin \(doc["apiVersion"]?.stringValue ?? "") \(kind) is not supported",
@@ -93,10 +86,7 @@ struct Generators {
     func generate(_ entry: Node, kind: String, global: Options, context: inout BuildContext) throws -> KustomizeResource {
         let map = entry.mapping!
         let what = kind == "ConfigMap" ? "configMapGenerator" : "secretGenerator"
-        for (key, e) in map.entries where !Self.entryKeys.contains(key) || (key == "type" && kind == "ConfigMap") {
-            throw Diagnostic.error(at: e.keyLocation, "unknown \(what) field \"\(key)\"",
-                                   hint: Suggestion.closest(to: key, in: Array(Self.entryKeys)).map { "did you mean \"\($0)\"?" })
-        }
+        try Kustomization.rejectUnknown(map, known: kind == "ConfigMap" ? Self.entryKeys.subtracting(["type"]) : Self.entryKeys, what: what)
         if let kv = map["kvSources"] {
             throw Diagnostic.error(at: kv.location, "kvSources are key-value plugins, which gitops-weave build does not run",
                                    hint: "use literals, files or envs")

@@ -110,7 +110,7 @@ public struct Kustomization: Sendable {
             if Self.supported.contains(key) { continue }
             let at = entry.keyLocation
             if let (message, hint) = Self.refused[key] { throw Diagnostic.error(at: at, message, hint: hint) }
-            let suggestion = Suggestion.closest(to: key, in: Array(Self.supported))
+            let suggestion = Suggestion.closest(to: key, in: Self.supported.sorted())
             throw Diagnostic.error(at: at, "unknown kustomization field \"\(key)\"",
                                    hint: suggestion.map { "did you mean \"\($0)\"?" } ?? "see the kustomization reference for the fields it takes")
         }
@@ -151,6 +151,15 @@ public struct Kustomization: Sendable {
             throw Diagnostic.error(at: item.location, "an entry of \(key) must be a mapping, not \(item.kindWithArticle)")
         }
         return items
+    }
+
+    /// The first key of `map` outside `known` is an error, "unknown WHAT field", suggesting the
+    /// nearest known key, else `fallback`.
+    static func rejectUnknown(_ map: Mapping, known: Set<String>, what: String, fallback: String? = nil) throws {
+        for (key, entry) in map.entries where !known.contains(key) {
+            throw Diagnostic.error(at: entry.keyLocation, "unknown \(what) field \"\(key)\"",
+                                   hint: Suggestion.closest(to: key, in: known.sorted()).map { "did you mean \"\($0)\"?" } ?? fallback)
+        }
     }
 
     static func string(_ value: Node, what: String) throws -> String {

@@ -108,6 +108,14 @@ public struct KustomizeBuild: Sendable {
 }
 
 extension BuildContext {
+    /// The documents a kustomization entry holds: YAML written inline (already read with the
+    /// kustomization), or a file of its directory; and that file's path, nil when inline.
+    mutating func documents(of entry: Located<String>, in k: Kustomization, role: String) throws -> (documents: [Node], path: String?) {
+        if Inline.holdsYAML(entry.value) { return (try Inline.parse(entry, in: k).filter { !$0.isNull }, nil) }
+        let (path, text) = try loadFile(entry, of: k, role: role)
+        return (try parse(text, path: path), path)
+    }
+
     /// Parses a file the build reads, through the caller's document filter.
     func parse(_ text: String, path: String) throws -> [Node] {
         let docs = try YAMLParser().parseStream(text, file: display(path)).filter { !$0.isNull }

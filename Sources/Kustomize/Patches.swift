@@ -27,11 +27,8 @@ struct Selector {
                 throw Diagnostic.error(at: v.location, "\(what).\(key) \"\(text)\" is not a regular expression: \(error)")
             }
         }
-        for (key, entry) in map.entries where !Self.keys.contains(key) {
-            throw Diagnostic.error(at: entry.keyLocation, "unknown \(what) field \"\(key)\"",
-                                   hint: Suggestion.closest(to: key, in: Array(Self.keys)).map { "did you mean \"\($0)\"?" }
-                                       ?? "a selector has group, version, kind, name, namespace, labelSelector and annotationSelector")
-        }
+        try Kustomization.rejectUnknown(map, known: Self.keys, what: what,
+                                        fallback: "a selector has group, version, kind, name, namespace, labelSelector and annotationSelector")
         group = try regex("group")
         version = try regex("version")
         kind = try regex("kind")

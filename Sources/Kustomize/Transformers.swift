@@ -80,14 +80,7 @@ struct Transformers {
 
     /// The documents of a patch entry: a file's, or an inline patch's.
     func patchDocuments(_ entry: Located<String>, context: inout BuildContext) throws -> [Node] {
-        // An inline patch is YAML text; a path is one line with no YAML structure.
-        if entry.value.contains("\n") || entry.value.hasPrefix("[") || entry.value.hasPrefix("{") {
-            return try Inline.parse(entry, in: k).filter { !$0.isNull }
-        }
-        let (path, text) = try context.loadFile(entry, of: k, role: "patch")
-        let docs = try context.parse(text, path: path)
-        // A file of JSON 6902 operations is one list.
-        return docs
+        try context.documents(of: entry, in: k, role: "patch").documents
     }
 
     mutating func applyUntargeted(_ patch: Node, to resources: inout ResourceMap, role: String) throws {
@@ -103,10 +96,7 @@ struct Transformers {
         let map = entry.mapping!
         let what = json6902Only ? "patchesJson6902" : "patches"
         let known: Set<String> = ["path", "patch", "target", "options"]
-        for (key, e) in map.entries where !known.contains(key) {
-            throw Diagnostic.error(at: e.keyLocation, "unknown \(what) field \"\(key)\"",
-                                   hint: Suggestion.closest(to: key, in: Array(known)).map { "did you mean \"\($0)\"?" } ?? "a patch has path or patch, and target and options")
-        }
+        try Kustomization.rejectUnknown(map, known: known, what: what, fallback: "a patch has path or patch, and target and options")
         var documents: [Node]
         switch (map["path"], map["patch"]) {
         case (let p?, nil):
@@ -167,10 +157,7 @@ struct Transformers {
         for entry in try k.mappings("labels") {
             let map = entry.mapping!
             let known: Set<String> = ["pairs", "includeSelectors", "includeTemplates", "fields"]
-            for (key, e) in map.entries where !known.contains(key) {
-                throw Diagnostic.error(at: e.keyLocation, "unknown labels field \"\(key)\"",
-                                       hint: Suggestion.closest(to: key, in: Array(known)).map { "did you mean \"\($0)\"?" })
-            }
+            try Kustomization.rejectUnknown(map, known: known, what: "labels")
             let pairs = try map["pairs"].map { try Kustomization.stringMap($0, what: "pairs") } ?? []
             var specs = try FieldSpec.list(map["fields"], what: "fields").merging(config["labels"])
             if try Kustomization.bool(map["includeSelectors"], what: "includeSelectors") == true {
@@ -221,17 +208,11 @@ struct Transformers {
                                "PatchJson6902Transformer", "ImageTagTransformer", "ReplicaCountTransformer", "ReplacementTransformer"]
 
     mutating func runTransformerConfig(_ entry: Located<String>, on resources: inout ResourceMap, context: inout BuildContext) throws {
-        var documents: [Node]
-        if entry.value.contains("\n") {
-            documents = try Inline.parse(entry, in: k).filter { !$0.isNull }
-        } else if try context.tree.list(Path.join(k.directory, entry.value)) != nil {
+        if !Inline.holdsYAML(entry.value), try context.tree.list(Path.join(k.directory, entry.value)) != nil {
             throw Diagnostic.error(at: entry.location, "transformer directories (kustomizations of transformer configurations) are not supported",
                                    hint: "list the configuration files themselves")
-        } else {
-            let (path, text) = try context.loadFile(entry, of: k, role: "transformer configuration")
-            documents = try YAMLParser().parseStream(text, file: context.display(path)).filter { !$0.isNull }
         }
-        for doc in documents {
+        for doc in try context.documents(of: entry, in: k, role: "transformer configuration").documents {
             let kind = doc["kind"]?.stringValue ?? ""
             let apiVersion = doc["apiVersion"]?.stringValue ?? ""
             guard apiVersion == "builtin", Self.builtinKinds.contains(kind) else {
@@ -292,6 +273,11 @@ struct Transformers {
 /// YAML written inside a kustomization string (`patch: |-`), parsed with positions in the
 /// kustomization file: lines count from the string's own line.
 enum Inline {
+    /// An entry that is YAML text rather than a path: a path is one line with no YAML structure.
+    static func holdsYAML(_ entry: String) -> Bool {
+        entry.contains("\n") || entry.hasPrefix("[") || entry.hasPrefix("{")
+    }
+
     /// Parses the string; positions are those in the kustomization file, for a block scalar
     /// (`patch: |-`), whose content starts on the next line at the block's indentation.
     static func parse(_ text: Located<String>, in k: Kustomization) throws -> [Node] {
