@@ -118,7 +118,9 @@ struct Generators {
         }
         for literal in try map["literals"].map({ try Kustomization.strings($0, what: "literals") }) ?? [] {
             guard let eq = literal.value.firstIndex(of: "="), eq != literal.value.startIndex else {
-                throw Diagnostic.error(at: literal.location, "literal \"\(literal.value)\" is not key=value")
+                // A Secret's malformed literal may be the secret itself: its position says enough.
+                throw Diagnostic.error(at: literal.location, kind == "Secret" ? "the literal is not key=value" : "literal \"\(literal.value)\" is not key=value",
+                                       hint: "write each literal as key=value")
             }
             var value = String(literal.value[literal.value.index(after: eq)...])
             if value.count >= 2, let f = value.first, f == value.last, f == "\"" || f == "'" { value = String(value.dropFirst().dropLast()) }
@@ -159,7 +161,9 @@ struct Generators {
                     key = line
                 }
                 guard let first = key.first, first.isLetter || first == "_", key.allSatisfy({ $0.isLetter || $0.isNumber || "-._".contains($0) }) else {
-                    throw Diagnostic.error(at: at, "\"\(key)\" is not a valid environment variable name")
+                    throw Diagnostic.error(at: at, kind == "Secret" ? "the line does not start with a valid environment variable name"
+                                                                    : "\"\(key)\" is not a valid environment variable name",
+                                           hint: "env files hold KEY=VALUE lines, KEY made of letters, digits, '_', '-' and '.'")
                 }
                 try add(String(key), value, at: at)
             }

@@ -129,6 +129,17 @@ struct KustomizeRefusalTests {
         #expect(d.description == "kustomization.yaml:2:3: error: resource \"servce.yaml\" not found: no file servce.yaml\n  hint: did you mean \"service.yaml\"?")
     }
 
+    @Test("a malformed secretGenerator literal or env line is refused at its position, without its text")
+    func secretLiteral() throws {
+        let d = try refusal(["kustomization.yaml": "secretGenerator:\n- name: creds\n  literals:\n  - hunter2-is-the-password\n"])
+        #expect(d.description == "kustomization.yaml:4:5: error: the literal is not key=value\n  hint: write each literal as key=value")
+        let e = try refusal(["kustomization.yaml": "secretGenerator:\n- name: creds\n  envs: [creds.env]\n", "creds.env": "USER=x\nmy secret pass\n"])
+        #expect(e.headline == "creds.env:2:1: error: the line does not start with a valid environment variable name")
+        #expect(!e.description.contains("secret pass"))
+        let c = try refusal(["kustomization.yaml": "configMapGenerator:\n- name: settings\n  literals: [no-equals]\n"])
+        #expect(c.headline == "kustomization.yaml:3:14: error: literal \"no-equals\" is not key=value")
+    }
+
     @Test("an error inside an inline patch points into the kustomization")
     func inlinePatchError() throws {
         let d = try refusal(["kustomization.yaml": "resources: [service.yaml]\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: Service\n    metadata:\n      name: nope\n",
