@@ -12,8 +12,10 @@ public struct FieldSpec: Sendable, Hashable {
     public var group: String
     public var version: String
     public var kind: String
-    public var path: String
+    public var path: String { didSet { steps = Self.steps(of: path) } }
     public var create: Bool
+    /// The path's steps; `/` inside brackets does not split.
+    private(set) var steps: [String]
 
     public init(group: String = "", version: String = "", kind: String = "", path: String, create: Bool = false) {
         self.group = group
@@ -21,7 +23,15 @@ public struct FieldSpec: Sendable, Hashable {
         self.kind = kind
         self.path = path
         self.create = create
+        self.steps = Self.steps(of: path)
     }
+
+    /// What makes two specs the same spec: all but `create`.
+    struct Identity: Hashable {
+        var group, version, kind, path: String
+    }
+
+    var identity: Identity { Identity(group: group, version: version, kind: kind, path: path) }
 
     init(parsing node: Node, what: String) throws {
         guard let map = node.mapping else {
@@ -31,6 +41,7 @@ public struct FieldSpec: Sendable, Hashable {
             throw Diagnostic.error(at: node.location, "a field spec of \(what) has no path", hint: "write path: spec/some/field")
         }
         self.path = try Kustomization.string(path, what: "path")
+        steps = Self.steps(of: self.path)
         group = try map["group"].map { try Kustomization.string($0, what: "group") } ?? ""
         version = try map["version"].map { try Kustomization.string($0, what: "version") } ?? ""
         kind = try map["kind"].map { try Kustomization.string($0, what: "kind") } ?? ""
@@ -49,29 +60,35 @@ public struct FieldSpec: Sendable, Hashable {
         (kind.isEmpty || kind == gvk.kind) && (group.isEmpty || group == gvk.group) && (version.isEmpty || version == gvk.version)
     }
 
-    /// The path's steps; `/` inside brackets does not split.
-    var steps: [String] {
+    static func steps(of path: String) -> [String] {
         var out: [String] = []
-        var current = ""
+        var start = path.utf8.startIndex
         var depth = 0
-        for c in path {
-            switch c {
-            case "[": depth += 1; current.append(c)
-            case "]": depth -= 1; current.append(c)
-            case "/" where depth == 0: out.append(current); current = ""
-            default: current.append(c)
+        func cut(_ end: String.Index) {
+            if start < end { out.append(String(path[start..<end])) }
+        }
+        for i in path.utf8.indices {
+            switch path.utf8[i] {
+            case UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: "/") where depth == 0:
+                cut(i)
+                start = path.utf8.index(after: i)
+            default: break
             }
         }
-        out.append(current)
-        return out.filter { !$0.isEmpty }
+        cut(path.utf8.endIndex)
+        return out
     }
 }
 
 extension [FieldSpec] {
     /// Adds specs not already present (same kind selector and path), as kustomize's `MergeAll`.
     func merging(_ more: [FieldSpec]) -> [FieldSpec] {
+        if more.isEmpty || more == self { return self }
+        var seen = Set(map(\.identity))
         var out = self
-        for spec in more where !out.contains(where: { $0.group == spec.group && $0.version == spec.version && $0.kind == spec.kind && $0.path == spec.path }) {
+        for spec in more where seen.insert(spec.identity).inserted {
             out.append(spec)
         }
         return out

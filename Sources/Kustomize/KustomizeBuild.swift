@@ -44,6 +44,26 @@ public struct KustomizeBuild: Sendable {
         /// mapping's keys sorted.
         public var yaml: String { YAMLEmitter().emitStream(nodes.map(Self.sortedKeys)) }
 
+        /// kustomize's `build -o DIR` names: `group_version_kind_name.yaml`, lower-cased, with
+        /// `namespace_` in front when the resources span several namespaces; each file is
+        /// one document, keys sorted.
+        public func resourceFiles() throws -> [(path: String, contents: String)] {
+            let namespaces = Set(resources.filter { !$0.gvk.isClusterScoped }.map(\.id.effectiveNamespace))
+            var files: [(path: String, contents: String)] = []
+            var seen: [String: String] = [:]
+            for resource in resources {
+                let gvk = resource.gvk
+                var name = ([gvk.group, gvk.version, gvk.kind].filter { !$0.isEmpty }.joined(separator: "_") + "_" + resource.name).lowercased() + ".yaml"
+                if namespaces.count > 1 && !gvk.isClusterScoped { name = resource.id.effectiveNamespace.lowercased() + "_" + name }
+                if let other = seen.updateValue(resource.id.description, forKey: name) {
+                    throw Diagnostic.error(at: resource.node.location, "\(other) and \(resource.id) would both be written to \(name)",
+                                           hint: "their names differ only in case; write the stream to a file instead")
+                }
+                files.append((name, YAMLEmitter().emitStream([Self.sortedKeys(resource.node)])))
+            }
+            return files
+        }
+
         static func sortedKeys(_ node: Node) -> Node {
             var out = node
             switch node.value {
@@ -92,11 +112,11 @@ public struct KustomizeBuild: Sendable {
         var context = BuildContext(tree: tree, options: options, top: directory)
         let k = try context.loadKustomization(in: Path.normalize(directory), at: nil)
         var accumulator = Accumulator()
-        for node in nodes {
+        try accumulator.resources.append(contentsOf: nodes.map { node in
             var r = KustomizeResource(node: node)
             r.serial = context.nextSerial()
-            try accumulator.resources.append(r, at: nil)
-        }
+            return r
+        }, at: nil)
         try context.accumulate(k, into: &accumulator, stack: [])
         var resources = accumulator.resources
         try Finishing.addHashes(&resources)
@@ -360,14 +380,17 @@ struct BuildContext {
             return
         }
         let (file, text) = try loadFile(entry, of: k, role: "resource")
+        var loaded: [KustomizeResource] = []
+        let origin = KustomizeResource.Origin(path: Path.relative(file, from: top))
         for doc in try parse(text, path: file) {
             for item in try Self.objects(in: doc) {
                 var r = KustomizeResource(node: try Self.checked(item))
                 r.serial = nextSerial()
-                r.origin = .init(path: Path.relative(file, from: top))
-                try acc.resources.append(r, at: nil)
+                r.origin = origin
+                loaded.append(r)
             }
         }
+        try acc.resources.append(contentsOf: loaded, at: nil)
     }
 
     /// kustomize reads labels and annotations as strings (`port: 8080` becomes "8080"); and a

@@ -174,16 +174,27 @@ struct ResourceMap: Sendable {
     var resources: [KustomizeResource] = []
 
     mutating func append(_ r: KustomizeResource, at location: SourceLocation?) throws {
-        if let existing = resources.first(where: { $0.id == r.id }) {
-            throw Diagnostic.error(at: location ?? r.node.location,
-                                   "may not add resource with an already registered id: \(r.id)",
-                                   hint: "it is already defined at \(existing.node.location); a kustomization lists each resource once, and changes one with a patch")
-        }
-        resources.append(r)
+        try append(contentsOf: [r], at: location)
     }
 
     mutating func append(contentsOf other: ResourceMap, at location: SourceLocation?) throws {
-        for r in other.resources { try append(r, at: location) }
+        try append(contentsOf: other.resources, at: location)
+    }
+
+    /// Appends in order, refusing an id that is there already. The ids are hashed once per
+    /// call, so a file of thousands of documents is not a quadratic scan.
+    mutating func append(contentsOf more: [KustomizeResource], at location: SourceLocation?) throws {
+        var ids = Set<KustomizeID>(minimumCapacity: resources.count + more.count)
+        for r in resources { ids.insert(r.id) }
+        for r in more {
+            if !ids.insert(r.id).inserted {
+                let existing = resources.first { $0.id == r.id }!
+                throw Diagnostic.error(at: location ?? r.node.location,
+                                       "may not add resource with an already registered id: \(r.id)",
+                                       hint: "it is already defined at \(existing.node.location); a kustomization lists each resource once, and changes one with a patch")
+            }
+            resources.append(r)
+        }
     }
 
     /// Indices of the resources that `id` names, now or before (kustomize's `GetMatchingResourcesByAnyId`).

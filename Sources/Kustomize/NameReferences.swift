@@ -12,11 +12,14 @@ struct NameReferences {
         // change during this step, so the set is found once.
         let renamed = resources.resources.filter { !$0.previous.isEmpty }
         if renamed.isEmpty { return }
+        // Kinds do not change here either: each resource's original kind is read once.
+        let renamedGVKs = renamed.map { $0.previousIDs.map(\.gvk) }
+        let originalGVKs = resources.resources.map(\.originalID.gvk)
         for back in config.nameReferences {
-            let targets = renamed.filter { c in c.previousIDs.contains { back.gvk.matches($0.gvk) } }
+            let targets = renamed.indices.filter { c in renamedGVKs[c].contains { back.gvk.matches($0) } }.map { renamed[$0] }
             if targets.isEmpty { continue }
             for spec in back.referrers {
-                for i in resources.resources.indices where spec.matches(resources.resources[i].originalID.gvk) {
+                for i in resources.resources.indices where spec.matches(originalGVKs[i]) {
                     var referrer = resources.resources[i]
                     let candidates = couldBeReferenced(by: referrer, in: targets)
                     if candidates.isEmpty { continue }

@@ -1,3 +1,4 @@
+import Foundation
 import YAMLModel
 import MergeEngine
 
@@ -5,7 +6,7 @@ import MergeEngine
 /// version, kind, name and namespace (matched against the current or the original name and
 /// namespace, as kustomize does), and label and annotation selectors.
 struct Selector {
-    var group, version, kind, name, namespace: Regex<AnyRegexOutput>?
+    var group, version, kind, name, namespace: Pattern?
     var labels: LabelSelector?
     var annotations: LabelSelector?
     var location: SourceLocation
@@ -17,12 +18,12 @@ struct Selector {
         guard let map = node.mapping else {
             throw Diagnostic.error(at: node.location, "\(what) must be a mapping, not \(node.kindWithArticle)")
         }
-        func regex(_ key: String) throws -> Regex<AnyRegexOutput>? {
+        func regex(_ key: String) throws -> Pattern? {
             guard let v = map[key], !v.isNull else { return nil }
             let text = try Kustomization.string(v, what: "\(what).\(key)")
             if text.isEmpty { return nil }
             do {
-                return try Regex("^(?:" + text + ")$")
+                return try Pattern(text)
             } catch {
                 throw Diagnostic.error(at: v.location, "\(what).\(key) \"\(text)\" is not a regular expression: \(error)")
             }
@@ -39,9 +40,9 @@ struct Selector {
     }
 
     func matches(_ r: KustomizeResource) -> Bool {
-        func test(_ re: Regex<AnyRegexOutput>?, _ values: String...) -> Bool {
-            guard let re else { return true }
-            return values.contains { (try? re.wholeMatch(in: $0)) != nil }
+        func test(_ pattern: Pattern?, _ values: String...) -> Bool {
+            guard let pattern else { return true }
+            return values.contains { pattern.matches($0) }
         }
         let current = r.id, original = r.originalID
         guard test(namespace, original.effectiveNamespace, current.effectiveNamespace),
@@ -50,6 +51,44 @@ struct Selector {
         if let labels, !labels.matches(Self.strings(r.node.value(at: ["metadata", "labels"]))) { return false }
         if let annotations, !annotations.matches(Self.strings(r.node.value(at: ["metadata", "annotations"]))) { return false }
         return true
+    }
+
+    /// An anchored regular expression, as kustomize matches selector fields. Most are plain
+    /// names, compared as strings; the others are compiled once per process.
+    enum Pattern {
+        case literal(String)
+        case regex(Regex<AnyRegexOutput>)
+
+        init(_ text: String) throws {
+            if text.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) }) {
+                self = .literal(text)
+            } else {
+                self = .regex(try Self.cache.regex(text))
+            }
+        }
+
+        func matches(_ value: String) -> Bool {
+            switch self {
+            case .literal(let text): return value == text
+            case .regex(let re): return (try? re.wholeMatch(in: value)) != nil
+            }
+        }
+
+        static let cache = RegexCache()
+    }
+
+    final class RegexCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var compiled: [String: Regex<AnyRegexOutput>] = [:]
+
+        func regex(_ text: String) throws -> Regex<AnyRegexOutput> {
+            lock.lock()
+            defer { lock.unlock() }
+            if let re = compiled[text] { return re }
+            let re = try Regex("^(?:" + text + ")$")
+            if compiled.count < 4096 { compiled[text] = re }
+            return re
+        }
     }
 
     static func strings(_ node: Node?) -> [String: String] {

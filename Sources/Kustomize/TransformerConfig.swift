@@ -4,7 +4,7 @@ import YAMLModel
 /// kustomization's `configurations:` files (and those of the bases it includes).
 struct TransformerConfig: Sendable {
     /// A kind that other objects refer to by name, and the fields that refer to it.
-    struct NameBackReference: Sendable {
+    struct NameBackReference: Sendable, Equatable {
         var gvk: FieldSpec   // only group, version and kind are used
         var referrers: [FieldSpec]
     }
@@ -72,9 +72,25 @@ struct TransformerConfig: Sendable {
     }
 
     mutating func merge(_ other: TransformerConfig) {
-        for (k, v) in other.specs { specs[k] = (specs[k] ?? []).merging(v) }
-        for ref in other.nameReferences {
-            if let i = nameReferences.firstIndex(where: { $0.gvk == ref.gvk }) {
+        // Every level of a build merges the built-in configuration into what its bases
+        // brought, which usually holds it already: equal lists are skipped.
+        // Lists of a configuration hold no duplicates (parsing and merging drop them), so
+        // a missing list takes the other's as it is.
+        for (k, v) in other.specs {
+            if let mine = specs[k] {
+                if mine != v { specs[k] = mine.merging(v) }
+            } else {
+                specs[k] = v
+            }
+        }
+        if nameReferences.isEmpty, Set(other.nameReferences.map(\.gvk)).count == other.nameReferences.count {
+            nameReferences = other.nameReferences
+            return
+        }
+        for (j, ref) in other.nameReferences.enumerated() {
+            if j < nameReferences.count, nameReferences[j].gvk == ref.gvk {
+                if nameReferences[j].referrers != ref.referrers { nameReferences[j].referrers = nameReferences[j].referrers.merging(ref.referrers) }
+            } else if let i = nameReferences.firstIndex(where: { $0.gvk == ref.gvk }) {
                 nameReferences[i].referrers = nameReferences[i].referrers.merging(ref.referrers)
             } else {
                 nameReferences.append(ref)

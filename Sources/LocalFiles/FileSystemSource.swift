@@ -20,9 +20,15 @@ public struct FileSystemSource: SourceTree {
     /// The root with symbolic links resolved; everything read lies under it.
     let realRoot: String
 
+    /// The root's path, standardized, without a trailing slash.
+    let rootPath: String
+    /// Real paths of the directories read so far: a build reads many files of few directories.
+    let directories = RealPaths()
+
     public init(root: String) {
         self.root = URL(fileURLWithPath: root).standardizedFileURL
         self.displayRoot = root
+        self.rootPath = self.root.path
         self.realRoot = Self.realPath(self.root.path) ?? self.root.path
     }
 
@@ -32,35 +38,42 @@ public struct FileSystemSource: SourceTree {
     }
 
     public func readFile(_ path: String) throws -> String? {
-        let url = try confined(path)
+        let file = try confined(path)
         var info = stat()
-        guard stat(url.path, &info) == 0 else { return nil }
+        guard stat(file, &info) == 0 else { return nil }
         if info.st_mode & S_IFMT == S_IFDIR { return nil }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw Diagnostic.error(at: nil, "cannot read \(displayPath(path)): it is not a regular file",
                                    hint: "source files are YAML files; a FIFO, socket or device is refused")
         }
         try SourceText.checkSize(Int(info.st_size), file: displayPath(path))
-        guard let data = FileManager.default.contents(atPath: url.path) else {
+        guard let data = FileManager.default.contents(atPath: file) else {
             throw Diagnostic.error(at: nil, "cannot read \(displayPath(path))")
         }
         return try SourceText.decode(data, file: displayPath(path))
     }
 
     public func list(_ path: String) throws -> [SourceEntry]? {
-        let url = path.isEmpty ? root : try confined(path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
-        let names = try FileManager.default.contentsOfDirectory(atPath: url.path)
-        return names.sorted().map { name in
-            var dir: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path, isDirectory: &dir)
-            return SourceEntry(name: name, isDirectory: dir.boolValue)
+        let dirPath = path.isEmpty ? rootPath : try confined(path)
+        guard let dir = opendir(dirPath) else { return nil }
+        defer { closedir(dir) }
+        var entries: [SourceEntry] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name == "." || name == ".." { continue }
+            var isDirectory = Int32(entry.pointee.d_type) == Int32(DT_DIR)
+            // A symbolic link counts as what it points to, as stat sees it.
+            if Int32(entry.pointee.d_type) == Int32(DT_LNK) || Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
+                var info = stat()
+                isDirectory = stat(dirPath + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+            }
+            entries.append(SourceEntry(name: name, isDirectory: isDirectory))
         }
+        return entries.sorted { $0.name < $1.name }
     }
 
     /// The file a source path names, after checking that it stays inside the root.
-    func confined(_ path: String) throws -> URL {
+    func confined(_ path: String) throws -> String {
         if path.hasPrefix("/") {
             throw Diagnostic.error(at: nil, "\(path) is an absolute path, outside the source root",
                                    hint: "paths in a source are relative to its root, \(displayPath("."))")
@@ -69,14 +82,43 @@ public struct FileSystemSource: SourceTree {
             throw Diagnostic.error(at: nil, "\(displayPath(path)) leads outside the source root",
                                    hint: "paths in a source may not climb out of it with ..")
         }
-        let url = path.isEmpty ? root : root.appendingPathComponent(path)
+        let file = path.isEmpty ? rootPath : (rootPath == "/" ? "/" : rootPath + "/") + path
         // A path that does not resolve (nothing there, or a dangling link) reads as missing.
-        guard let real = Self.realPath(url.path) else { return url }
+        guard let real = path.isEmpty ? realRoot : directories.realPath(of: file) else { return file }
         guard real == realRoot || real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/") else {
             throw Diagnostic.error(at: nil, "\(displayPath(path)) leads outside the source root: it resolves to \(real)",
                                    hint: "symbolic links in a source must point inside it")
         }
-        return url
+        return file
+    }
+
+    /// Real paths, resolved once per directory: a file that is not a symbolic link is its
+    /// directory's real path and its name (what realpath would find, a readlink per step).
+    final class RealPaths: @unchecked Sendable {
+        private let lock = NSLock()
+        private var known: [String: String?] = [:]
+
+        func realPath(of file: String) -> String? {
+            guard let slash = file.lastIndex(of: "/"), slash != file.startIndex else { return FileSystemSource.realPath(file) }
+            let name = file[file.index(after: slash)...]
+            if name.isEmpty || name == "." || name == ".." { return FileSystemSource.realPath(file) }
+            var info = stat()
+            guard lstat(file, &info) == 0 else { return nil }
+            if info.st_mode & S_IFMT == S_IFLNK { return FileSystemSource.realPath(file) }
+            guard let dir = directory(String(file[..<slash])) else { return nil }
+            return (dir == "/" ? "" : dir) + "/" + name
+        }
+
+        private func directory(_ path: String) -> String? {
+            lock.lock()
+            if let hit = known[path] { lock.unlock(); return hit }
+            lock.unlock()
+            let real = FileSystemSource.realPath(path)
+            lock.lock()
+            known[path] = .some(real)
+            lock.unlock()
+            return real
+        }
     }
 
     /// The path with every symbolic link resolved; nil when it does not exist.

@@ -45,6 +45,54 @@ public struct OutputDirectory: Sendable {
         if replaced { Self.removeTree(staging) }
     }
 
+    /// Replaces the directory at `path` with one holding exactly `files` (paths relative to
+    /// it; subdirectories are made as needed) and the file `marker`, in one atomic swap.
+    ///
+    /// A directory already at `path` is replaced only when it is empty or holds `marker`,
+    /// that is, when an earlier replace wrote it: a directory of someone's own files is
+    /// refused, never removed.
+    public static func replace(_ path: String, with files: [(path: String, contents: String)], marker: String) throws {
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard st.st_mode & S_IFMT == S_IFDIR else {
+                throw Diagnostic.error(at: nil, "cannot write to \(path): it is not a directory")
+            }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            if !entries.isEmpty && !entries.contains(marker) {
+                throw Diagnostic.error(at: nil, "cannot replace \(path): it holds files that gitops-weave did not write",
+                                       hint: "name a new or empty directory; \(path) would be replaced whole, so its own files are left alone")
+            }
+        }
+        let target = URL(fileURLWithPath: path).standardizedFileURL
+        let parent = target.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: parent) else {
+            throw Diagnostic.error(at: nil, "cannot write to \(path): \(parent) does not exist")
+        }
+        let staging = parent + "/.\(target.lastPathComponent).gitops-weave-\(getpid())-\(nonce())"
+        guard mkdir(staging, 0o755) == 0 else { throw posixError("mkdir", URL(fileURLWithPath: staging)) }
+        let replaced: Bool
+        do {
+            var made: Set<String> = [""]
+            for file in files {
+                let components = file.path.split(separator: "/").dropLast()
+                var dir = ""
+                for c in components {
+                    dir += (dir.isEmpty ? "" : "/") + c
+                    if made.insert(dir).inserted, mkdir(staging + "/" + dir, 0o755) != 0, errno != EEXIST {
+                        throw posixError("mkdir", URL(fileURLWithPath: staging + "/" + dir))
+                    }
+                }
+                try create(staging + "/" + file.path, contents: file.contents)
+            }
+            try create(staging + "/" + marker, contents: "")
+            replaced = try swap(staging, into: target.path)
+        } catch {
+            removeTree(staging)
+            throw error
+        }
+        if replaced { removeTree(staging) }
+    }
+
     private static let counter = Counter()
 
     /// Unique within the process (the pid makes it unique across processes), and without

@@ -32,6 +32,84 @@ struct KustomizeCommandTests {
         }
     }
 
+    @Test("build of several directories writes OUT/DIR.yaml for each, the same stream as a build of one")
+    func buildSeveral() throws {
+        let scratch = try Scratch(prefix: "kustomize-several")
+        let out = scratch.url.appendingPathComponent("out")
+        let r = try CLI.run(["build", "overlays/staging", "overlays/prod", "base", "-o", out.path], in: Self.example)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.isEmpty && r.stderr.isEmpty, "\(r.stdout)\(r.stderr)")
+        let listed = try FileManager.default.subpathsOfDirectory(atPath: out.path).sorted()
+        #expect(listed == [".gitops-weave-build", "base.yaml", "overlays", "overlays/prod.yaml", "overlays/staging.yaml"])
+        for dir in ["overlays/staging", "overlays/prod", "base"] {
+            let one = try CLI.run(["build", dir], in: Self.example)
+            #expect(try String(contentsOf: out.appendingPathComponent(dir + ".yaml"), encoding: .utf8) == one.stdout, "\(dir)")
+        }
+        // A second build replaces the directory whole: a build no longer asked for is gone.
+        let again = try CLI.run(["build", "overlays/prod", "base", "-o", out.path], in: Self.example)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: out.path).sorted() == [".gitops-weave-build", "base.yaml", "overlays", "overlays/prod.yaml"])
+        // Several directories need --output.
+        let noOutput = try CLI.run(["build", "overlays/prod", "base"], in: Self.example)
+        #expect(noOutput.status != 0 && noOutput.stdout.isEmpty)
+        #expect(noOutput.stderr.hasPrefix("error: building 2 directories needs --output DIR"), "\(noOutput.stderr)")
+    }
+
+    @Test("a failing directory among several: every failure reported with its directory, exit 1, nothing written")
+    func buildSeveralFailing() throws {
+        let scratch = try Scratch(prefix: "kustomize-several-fail")
+        _ = try scratch.write("good/kustomization.yaml", "resources:\n- cm.yaml\n")
+        _ = try scratch.write("good/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+        _ = try scratch.write("bad1/kustomization.yaml", "resources:\n- missing.yaml\n")
+        _ = try scratch.write("bad2/kustomization.yaml", "namePrefix: [x\n")
+        _ = try scratch.write("out/previous.yaml", "kept\n")
+        _ = try scratch.write("out/.gitops-weave-build", "")
+        let r = try CLI.run(["build", "good", "bad1", "bad2", "-o", "out"], in: scratch.url)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("bad1/kustomization.yaml:2:3: error: "), "\(r.stderr)")
+        #expect(r.stderr.contains("bad2/kustomization.yaml:2:1: error: invalid YAML: "), "\(r.stderr)")
+        #expect(r.stderr.contains("  in: bad1\n") && r.stderr.contains("  in: bad2\n"), "\(r.stderr)")
+        #expect(!r.stderr.contains("in: good"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.appendingPathComponent("out").path).sorted() == [".gitops-weave-build", "previous.yaml"])
+    }
+
+    @Test("build -o FILE writes the stream atomically; -o DIR writes one file per resource under kustomize's names; a directory of one's own files is refused")
+    func buildOutput() throws {
+        let scratch = try Scratch(prefix: "kustomize-output")
+        let file = scratch.url.appendingPathComponent("prod.yaml")
+        let stream = try CLI.run(["build", "overlays/prod"], in: Self.example)
+        let toFile = try CLI.run(["build", "overlays/prod", "-o", file.path], in: Self.example)
+        #expect(toFile.status == 0 && toFile.stdout.isEmpty, "\(toFile.stderr)")
+        #expect(try String(contentsOf: file, encoding: .utf8) == stream.stdout)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["prod.yaml"], "no temporary file is left")
+
+        let dir = scratch.url.appendingPathComponent("resources")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false)
+        let toDir = try CLI.run(["build", "overlays/prod", "-o", dir.path], in: Self.example)
+        #expect(toDir.status == 0, "\(toDir.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names.count == 4 && names.contains("apps_v1_deployment_prod-shop.yaml") && names.contains("v1_service_prod-shop.yaml"), "\(names)")
+        #expect(names.contains { $0.hasPrefix("v1_configmap_prod-shop-settings-") })
+        // Each file is one document of the stream, in kustomize's names.
+        let documents = stream.stdout.components(separatedBy: "---\n")
+        let deployment = try String(contentsOf: dir.appendingPathComponent("apps_v1_deployment_prod-shop.yaml"), encoding: .utf8)
+        #expect(documents.contains(deployment))
+        if ExternalTool.exists("kubectl") {
+            let theirs = scratch.url.appendingPathComponent("kubectl")
+            try FileManager.default.createDirectory(at: theirs, withIntermediateDirectories: false)
+            let k = try ExternalTool.run("kubectl", ["kustomize", "overlays/prod", "-o", theirs.path], in: Self.example, mergingStandardError: true)
+            #expect(k.status == 0, "\(k.stdout)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: theirs.path).sorted() == names.filter { $0 != ".gitops-weave-build" })
+        }
+
+        let own = scratch.url.appendingPathComponent("own")
+        _ = try scratch.write("own/notes.txt", "mine\n")
+        let refused = try CLI.run(["build", "overlays/prod", "-o", own.path], in: Self.example)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("error: cannot replace \(own.path): it holds files that gitops-weave did not write\n  hint: "), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: own.path) == ["notes.txt"])
+    }
+
     @Test("an error in a kustomization is file:line:col, exit 1")
     func buildError() throws {
         let scratch = try Scratch(prefix: "kustomize-cli")

@@ -214,3 +214,38 @@ struct KustomizeTransformerTests {
         #expect(out.nodes[0].value(at: ["metadata", "name"])?.stringValue == "creds-t86b282gdf")
     }
 }
+
+@Suite("gitops-weave build: the paths its speed work touched")
+struct KustomizeFastPathTests {
+    @Test("a resource listed twice, in one file or in two, is refused at the second, naming the first")
+    func duplicateIDs() throws {
+        let twice = try refusal(["kustomization.yaml": "resources:\n- a.yaml\n", "a.yaml": service + "---\n" + service])
+        #expect(twice.message.hasPrefix("may not add resource with an already registered id: Service web (v1)"), "\(twice)")
+        #expect(twice.hint?.contains("a.yaml:1:1") == true, "\(twice)")
+        let files = try refusal(["kustomization.yaml": "resources:\n- a.yaml\n- b.yaml\n", "a.yaml": service, "b.yaml": service])
+        #expect(files.message.contains("already registered id: Service web"), "\(files)")
+        #expect(files.location?.file == "b.yaml", "\(files)")
+    }
+
+    @Test("patch targets: a plain name matches only itself, anchored; a regular expression matches as kustomize's does")
+    func selectorPatterns() throws {
+        func web(_ name: String) -> String { service.replacingOccurrences(of: "name: web", with: "name: \(name)") }
+        let patch = "- target: {kind: Service, name: NAME}\n  patch: |\n    - op: add\n      path: /metadata/labels\n      value: {hit: \"yes\"}\n"
+        for (name, hits) in [("web", ["web"]), ("we", []), ("web-.*", ["web-a", "web-b"]), ("web|api", ["web", "api"]), ("w.b", ["web"])] {
+            let files = ["kustomization.yaml": "resources:\n- s.yaml\npatches:\n" + patch.replacingOccurrences(of: "NAME", with: name),
+                         "s.yaml": [web("web"), web("web-a"), web("web-b"), web("api")].joined(separator: "---\n")]
+            let out = try build(files).get()
+            let labelled = out.nodes.filter { $0.value(at: ["metadata", "labels", "hit"]) != nil }.compactMap { $0.value(at: ["metadata", "name"])?.stringValue }
+            #expect(labelled.sorted() == hits.sorted(), "name: \(name)")
+        }
+    }
+
+    @Test("a field spec path with / inside brackets is one step; empty steps are dropped")
+    func bracketedPaths() throws {
+        let files = ["kustomization.yaml": "resources:\n- c.yaml\nconfigurations:\n- conf.yaml\ncommonAnnotations:\n  team: a\n",
+                     "conf.yaml": "commonAnnotations:\n- path: spec//notes[a/b]\n  kind: Thing\n  create: true\n",
+                     "c.yaml": "apiVersion: x.io/v1\nkind: Thing\nmetadata:\n  name: t\nspec: {}\n"]
+        let out = try build(files).get()
+        #expect(out.nodes[0].value(at: ["spec", "notes[a/b]", "team"])?.stringValue == "a", "\(out.yaml)")
+    }
+}

@@ -12,7 +12,7 @@ struct KustomizeReport {
     var mismatches: Int { workloads.reduce(0) { $0 + $1.mismatches.count } }
     var passed: Bool { mismatches == 0 }
 
-    static let gitopsWeaveModes: [BuildMode] = [.process, .inProcess, .inProcessAllCores]
+    static let gitopsWeaveModes: [BuildMode] = [.process, .oneProcess, .inProcess, .inProcessAllCores]
 
     func text() -> String {
         var out = "gitops-weave-bench kustomize: gitops-weave build against kubectl kustomize; medians after a warm-up\n"
@@ -38,6 +38,7 @@ struct KustomizeReport {
                 + "   " + (ratio.map { $0 >= Self.target ? "met" : "MISSED" } ?? "no kubectl") + "\n"
         }
         for note in w.notes { out += "  \(note)\n" }
+        out += "  one process, all builds: `gitops-weave build -o OUT DIR...` with every directory, built on every core\n"
         out += "  processes: one per build, as many at a time as there are cores, for both tools; peak RSS: the largest of "
             + "\(min(w.kubectlSampled ?? w.builds, KustomizeRun.rssSample)) builds run once under /usr/bin/time; in process: this process's peak\n"
         out += "outputs: \(w.compared) builds compared as YAML documents in order, \(w.mismatches.count) mismatches\n"

@@ -7,6 +7,7 @@ import YAMLModel
 enum BuildMode: String, CaseIterable {
     case kubectl = "kubectl_kustomize"
     case process = "gitops_weave_process"
+    case oneProcess = "gitops_weave_one_process"
     case inProcess = "in_process"
     case inProcessAllCores = "in_process_all_cores"
 
@@ -14,6 +15,7 @@ enum BuildMode: String, CaseIterable {
         switch self {
         case .kubectl: return "kubectl kustomize, one process per build"
         case .process: return "one process per build"
+        case .oneProcess: return "one process, all builds"
         case .inProcess: return "in process, one thread"
         case .inProcessAllCores: return "in process, all \(ProcessInfo.processInfo.activeProcessorCount) cores"
         }
@@ -131,6 +133,16 @@ struct KustomizeRun {
             results[i].childPeak[.process] = peakResident(w) { [options.weave.path, "build", $0.directory] }
         }
         for (i, w) in workloads.enumerated() {
+            let out = dir.appendingPathComponent("out-\(w.key)-one")
+            let (base, directories) = Self.commonBase(w.builds)
+            let arguments = [options.weave.path, "build", "-o", out.path] + directories
+            let (o, samples) = oneProcess(arguments, in: base, directories: directories, out: out,
+                                          say: "\(w.key): gitops-weave build of \(w.builds.count) directories, one process")
+            outputs[i][.oneProcess] = o
+            results[i].samples[.oneProcess] = samples
+            results[i].childPeak[.oneProcess] = Processes.peakResident(arguments, in: base)
+        }
+        for (i, w) in workloads.enumerated() {
             let reps = results[i].inProcessRepetitions
             var single: Outputs = [], all: Outputs = []
             for rep in 0...reps {
@@ -205,6 +217,49 @@ struct KustomizeRun {
         return (outputs, samples)
     }
 
+    /// Runs `gitops-weave build -o OUT DIR...` once per repetition, after a warm-up: each
+    /// build's output is OUT/DIR.yaml.
+    func oneProcess(_ arguments: [String], in base: URL, directories: [String], out: URL, say: String) -> (Outputs, [PhaseSample]) {
+        var samples: [PhaseSample] = []
+        var failure: BenchError?
+        for rep in 0...options.repetitions {
+            options.progress("\(say) \(rep)/\(options.repetitions)")
+            let (_, sample) = measure(children: true) {
+                do {
+                    try Processes.run(arguments, in: base, output: out.deletingLastPathComponent().appendingPathComponent(out.lastPathComponent + ".stdout"))
+                    failure = nil
+                } catch {
+                    failure = BenchError(Self.firstLine(String(describing: error)))
+                }
+            }
+            if rep > 0 { samples.append(sample) }
+        }
+        let outputs: Outputs = directories.map { d in
+            if let failure { return .failure(failure) }
+            do { return .success(try String(contentsOf: out.appendingPathComponent(d + ".yaml"), encoding: .utf8)) }
+            catch { return .failure(BenchError("reading the output: \(error)")) }
+        }
+        return (outputs, samples)
+    }
+
+    /// The deepest directory holding every build's root, and each build's directory from
+    /// there, as `gitops-weave build` names its output file.
+    static func commonBase(_ builds: [BuildTarget]) -> (URL, [String]) {
+        let roots = builds.map { $0.root.standardizedFileURL.pathComponents }
+        var common = roots.first ?? ["/"]
+        for r in roots.dropFirst() {
+            var n = 0
+            while n < common.count, n < r.count, common[n] == r[n] { n += 1 }
+            common = Array(common.prefix(n))
+        }
+        let directories = builds.map { build -> String in
+            let parts = build.root.standardizedFileURL.pathComponents.dropFirst(common.count)
+                + build.directory.split(separator: "/").map(String.init).filter { $0 != "." && !$0.isEmpty }
+            return parts.joined(separator: "/")
+        }
+        return (URL(fileURLWithPath: NSString.path(withComponents: common)), directories)
+    }
+
     /// The largest peak RSS over at most `rssSample` builds of kubectl's sample, evenly
     /// spaced, the same builds for both tools.
     func peakResident(_ w: Workload, arguments: (BuildTarget) -> [String]) -> Int? {
@@ -259,7 +314,7 @@ struct KustomizeRun {
                 reference = ("gitops-weave build", outputs[.process]![i])
             }
             var failed: [(mode: BuildMode, problem: String)] = []
-            for mode in [BuildMode.process, .inProcess, .inProcessAllCores] {
+            for mode in [BuildMode.process, .oneProcess, .inProcess, .inProcessAllCores] {
                 guard let out = outputs[mode]?[i], reference.name != "gitops-weave build" || mode != .process else { continue }
                 if let problem = Self.difference(out, reference.text, name: "gitops-weave build (\(mode.label))", reference: reference.name) {
                     failed.append((mode, problem))
