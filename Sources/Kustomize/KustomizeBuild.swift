@@ -152,7 +152,7 @@ struct Accumulator: Sendable {
 }
 
 /// Paths of the tree: relative, `/`-separated, normalized.
-enum Path {
+public enum Path {
     static func normalize(_ path: String) -> String {
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -181,8 +181,9 @@ enum Path {
         return String(path[path.index(after: slash)...])
     }
 
-    /// `to` written relative to `from` (both directories or files of the tree).
-    static func relative(_ to: String, from: String) -> String {
+    /// `to` written relative to `from` (both directories or files of the tree, or both
+    /// absolute paths).
+    public static func relative(_ to: String, from: String) -> String {
         let a = from.split(separator: "/")
         let b = to.split(separator: "/")
         var common = 0

@@ -28,21 +28,28 @@ public struct OutputDirectory: Sendable {
         if mkdir(root.path, 0o755) != 0 && errno != EEXIST {
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         }
-        let final = root.path + "/" + environment.name
-        let staging = root.path + "/.\(environment.name).gitops-weave-\(getpid())-\(Self.nonce())"
-        guard mkdir(staging, 0o755) == 0 else { throw Self.posixError("mkdir", URL(fileURLWithPath: staging)) }
-        let replaced: Bool
-        do {
+        try Self.stage(environment.name, in: root.path) { staging in
             for file in environment.files {
                 try Self.create(staging + "/" + file.path, contents: file.contents)
             }
-            replaced = try Self.swap(staging, into: final)
+        }
+    }
+
+    /// Fills a fresh directory beside `parent/name` with `fill`, then swaps it in for
+    /// whatever is there; the previous tree is removed, and so is the new one on failure.
+    static func stage(_ name: String, in parent: String, _ fill: (_ staging: String) throws -> Void) throws {
+        let staging = parent + "/.\(name).gitops-weave-\(getpid())-\(nonce())"
+        guard mkdir(staging, 0o755) == 0 else { throw posixError("mkdir", URL(fileURLWithPath: staging)) }
+        let replaced: Bool
+        do {
+            try fill(staging)
+            replaced = try swap(staging, into: parent + "/" + name)
         } catch {
-            Self.removeTree(staging)
+            removeTree(staging)
             throw error
         }
         // After an exchange, `staging` holds the previous tree.
-        if replaced { Self.removeTree(staging) }
+        if replaced { removeTree(staging) }
     }
 
     /// Replaces the directory at `path` with one holding exactly `files` (paths relative to
@@ -68,10 +75,7 @@ public struct OutputDirectory: Sendable {
         guard FileManager.default.fileExists(atPath: parent) else {
             throw Diagnostic.error(at: nil, "cannot write to \(path): \(parent) does not exist")
         }
-        let staging = parent + "/.\(target.lastPathComponent).gitops-weave-\(getpid())-\(nonce())"
-        guard mkdir(staging, 0o755) == 0 else { throw posixError("mkdir", URL(fileURLWithPath: staging)) }
-        let replaced: Bool
-        do {
+        try stage(target.lastPathComponent, in: parent) { staging in
             var made: Set<String> = [""]
             for file in files {
                 let components = file.path.split(separator: "/").dropLast()
@@ -85,12 +89,7 @@ public struct OutputDirectory: Sendable {
                 try create(staging + "/" + file.path, contents: file.contents)
             }
             try create(staging + "/" + marker, contents: "")
-            replaced = try swap(staging, into: target.path)
-        } catch {
-            removeTree(staging)
-            throw error
         }
-        if replaced { removeTree(staging) }
     }
 
     private static let counter = Counter()

@@ -48,7 +48,7 @@ struct BuildCommand: ParsableCommand {
     static func outputName(of build: KustomizeOptions.Built) -> String {
         let cwd = FileManager.default.currentDirectoryPath
         let absolute = KustomizeOptions.absolute(build.directory, in: cwd)
-        let relative = KustomizeOptions.relative(absolute, from: cwd)
+        let relative = Path.relative(absolute, from: cwd)
         if !relative.isEmpty && !relative.hasPrefix("..") { return relative }
         return build.path.isEmpty ? URL(fileURLWithPath: absolute).lastPathComponent : build.path
     }
@@ -197,14 +197,6 @@ struct KustomizeOptions: ParsableArguments {
         return "/" + parts.joined(separator: "/")
     }
 
-    static func relative(_ to: String, from: String) -> String {
-        let a = from.split(separator: "/"), b = to.split(separator: "/")
-        var common = 0
-        while common < a.count, common < b.count, a[common] == b[common] { common += 1 }
-        let parts = Array(repeating: "..", count: a.count - common) + b[common...].map(String.init)
-        return parts.joined(separator: "/")
-    }
-
 }
 
 /// A source tree whose paths print relative to the current directory.
@@ -216,7 +208,7 @@ struct RelativeTree: SourceTree {
 
     func displayPath(_ path: String) -> String {
         let absolute = path.isEmpty || path == "." ? root : root + "/" + path
-        let relative = KustomizeOptions.relative(absolute, from: cwd)
+        let relative = Path.relative(absolute, from: cwd)
         return relative.isEmpty ? "." : relative
     }
 
