@@ -110,6 +110,38 @@ struct KustomizeCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: own.path) == ["notes.txt"])
     }
 
+    @Test("build -o refuses what it cannot write: two builds to one file, a file where the directory goes, a missing parent; nothing is written")
+    func buildOutputRefusals() throws {
+        let scratch = try Scratch(prefix: "kustomize-output-refused")
+        let out = scratch.url.appendingPathComponent("out").path
+        let twice = try CLI.run(["build", "overlays/prod", "./overlays/prod", "-o", out], in: Self.example)
+        #expect(twice.status == 1)
+        #expect(twice.stderr.hasPrefix("error: overlays/prod and ./overlays/prod would both be written to \(out)/overlays/prod.yaml\n  hint: "), "\(twice.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+
+        _ = try scratch.write("plain", "mine\n")
+        let file = scratch.url.appendingPathComponent("plain").path
+        let notDirectory = try CLI.run(["build", "overlays/prod", "base", "-o", file], in: Self.example)
+        #expect(notDirectory.status == 1)
+        #expect(notDirectory.stderr == "error: cannot write to \(file): it is not a directory\n", "\(notDirectory.stderr)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "mine\n")
+
+        let orphan = scratch.url.appendingPathComponent("missing/out").path
+        let noParent = try CLI.run(["build", "overlays/prod", "base", "-o", orphan], in: Self.example)
+        #expect(noParent.status == 1)
+        #expect(noParent.stderr == "error: cannot write to \(orphan): \(scratch.url.appendingPathComponent("missing").standardizedFileURL.path) does not exist\n", "\(noParent.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted() == ["plain"])
+
+        // One file per resource: names that differ only in case would share a file.
+        _ = try scratch.write("k/kustomization.yaml", "resources:\n- cms.yaml\n")
+        _ = try scratch.write("k/cms.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Web\n")
+        _ = try scratch.write("k-out/.gitops-weave-build", "")
+        let caseOnly = try CLI.run(["build", "k", "-o", "k-out"], in: scratch.url)
+        #expect(caseOnly.status == 1)
+        #expect(caseOnly.stderr.hasPrefix("k/cms.yaml:1:1: error: ConfigMap Web (v1) and ConfigMap web (v1) would both be written to v1_configmap_web.yaml\n  hint: their names differ only in case"), "\(caseOnly.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.appendingPathComponent("k-out").path) == [".gitops-weave-build"])
+    }
+
     @Test("an error in a kustomization is file:line:col, exit 1")
     func buildError() throws {
         let scratch = try Scratch(prefix: "kustomize-cli")
