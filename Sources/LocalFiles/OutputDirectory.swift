@@ -29,9 +29,28 @@ public struct OutputDirectory: Sendable {
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         }
         try Self.stage(environment.name, in: root.path) { staging in
-            for file in environment.files {
-                try Self.create(staging + "/" + file.path, contents: file.contents)
+            try Self.fill(staging, with: environment.files.lazy.map { ($0.path, $0.contents) })
+        }
+    }
+
+    /// Writes `files` (paths relative to `staging`) into it, making subdirectories as needed.
+    static func fill<Files: Sequence>(_ staging: String, with files: Files) throws where Files.Element == (String, String) {
+        var made: Set<Substring> = [""]
+        for (path, contents) in files {
+            if let slash = path.lastIndex(of: "/") {
+                let directory = path[..<slash]
+                if !made.contains(directory) {
+                    var dir = ""
+                    for c in directory.split(separator: "/") {
+                        dir += (dir.isEmpty ? "" : "/") + c
+                        if mkdir(staging + "/" + dir, 0o755) != 0, errno != EEXIST {
+                            throw posixError("mkdir", URL(fileURLWithPath: staging + "/" + dir))
+                        }
+                    }
+                    made.insert(directory)
+                }
             }
+            try create(staging + "/" + path, contents: contents)
         }
     }
 
@@ -76,18 +95,7 @@ public struct OutputDirectory: Sendable {
             throw Diagnostic.error(at: nil, "cannot write to \(path): \(parent) does not exist")
         }
         try stage(target.lastPathComponent, in: parent) { staging in
-            var made: Set<String> = [""]
-            for file in files {
-                let components = file.path.split(separator: "/").dropLast()
-                var dir = ""
-                for c in components {
-                    dir += (dir.isEmpty ? "" : "/") + c
-                    if made.insert(dir).inserted, mkdir(staging + "/" + dir, 0o755) != 0, errno != EEXIST {
-                        throw posixError("mkdir", URL(fileURLWithPath: staging + "/" + dir))
-                    }
-                }
-                try create(staging + "/" + file.path, contents: file.contents)
-            }
+            try fill(staging, with: files.lazy.map { ($0.path, $0.contents) })
             try create(staging + "/" + marker, contents: "")
         }
     }

@@ -55,7 +55,7 @@ struct CheckCommand: ParsableCommand {
             let outcome = renderer.render(named: name)
             diagnostics.append(contentsOf: outcome.diagnostics, environment: name)
             if outcome.failed { failed.append(name); continue }
-            renders.append(RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: provenance))
+            renders.append(RenderedEnvironment(outcome, stacks: project.stacks, provenance: provenance))
         }
         if !failed.isEmpty {
             diagnostics.append(.error(at: nil, "cannot check \(failed.joined(separator: ", ")): the source does not render",

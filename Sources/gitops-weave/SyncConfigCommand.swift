@@ -72,7 +72,7 @@ struct SyncConfigCommand: ParsableCommand {
 
     func validate() throws {
         if repoURL == nil {
-            throw ValidationError("--repo-url is required: it is the URL \(tool == .argocd ? "Argo CD" : "Flux") clones (the repository gitops-weave publish pushes to, e.g. --repo-url https://github.com/acme/weave-deploy.git)")
+            throw ValidationError("--repo-url is required: it is the URL \(tool.toolName) clones (the repository gitops-weave publish pushes to, e.g. --repo-url https://github.com/acme/weave-deploy.git)")
         }
         if layout == .branch, let branch {
             throw ValidationError("--branch \(branch) does not apply to --layout branch: every environment has its own branch there, \(SyncConfig.environmentBranchPrefix)<environment>")
@@ -88,10 +88,20 @@ struct SyncConfigCommand: ParsableCommand {
                 throw Diagnostic.error(at: nil, "\(source.files.displayPath(project.environmentsDirectory))/ holds no environments",
                                        hint: "an environment is a file environments/<name>.yaml")
             }
-            // The config lists environments by name only; a broken file must still stop it.
-            for name in names { _ = try project.environment(named: name) }
+            // The config lists environments by name only; a broken file must still stop it, and
+            // so must an environment rendered for the other tool.
+            for name in names {
+                let environment = try project.environment(named: name)
+                guard environment.target == tool else {
+                    let set = environment.targetLocation.map { _ in "its file sets target: \(environment.target.rawValue)" }
+                        ?? "it follows the project's output.target: \(environment.target.rawValue)"
+                    throw Diagnostic.error(
+                        at: environment.targetLocation, "environment \(name) is rendered for \(environment.target.toolName) (\(set)), so \(tool.toolName) cannot sync it",
+                        hint: "name only the \(tool.rawValue) environments, or set target: \(tool.rawValue) in \(environment.file) and publish again")
+                }
+            }
             let config = SyncConfig(tool: tool, layout: layout, environments: names, repoURL: repoURL,
-                                    branch: branch ?? SyncConfig.defaultBranch, namespace: namespace)
+                                    branch: branch ?? SyncConfig.defaultBranch, namespace: namespace, fluxPostBuild: project.fluxPostBuild)
             let documents = try config.documents()
             let text = try config.yaml()
 
@@ -105,20 +115,10 @@ struct SyncConfigCommand: ParsableCommand {
         }
     }
 
-    /// What the user should know but that does not stop the output: an output target that
-    /// does not match the tool, and environments that would overwrite each other.
+    /// What the user should know but that does not stop the output: environments that
+    /// would overwrite each other.
     func notes(project: Project, names: [String]) -> [Diagnostic] {
         var notes: [Diagnostic] = []
-        switch (tool, project.target) {
-        case (.flux, .argocd):
-            notes.append(Diagnostic(.note, at: nil, "\(project.file) sets output.target: argocd; Flux ignores the Argo CD sync-wave annotations of the rendered resources",
-                                    hint: "set output.target: flux, then render and publish again, to leave them out"))
-        case (.argocd, .flux):
-            notes.append(Diagnostic(.note, at: nil, "\(project.file) sets output.target: flux, so the rendered resources carry no sync waves and Argo CD applies them all at once",
-                                    hint: "set output.target: argocd, then render and publish again"))
-        default:
-            break
-        }
         if names.count > 1 {
             let renderer = Renderer(project: project)
             let rendered = names.compactMap { name -> (name: String, resources: [ResourceID])? in

@@ -54,7 +54,7 @@ struct ValidateCommand: ParsableCommand {
                 let name = outcome.environment.name
                 diagnostics.append(contentsOf: outcome.diagnostics, environment: name)
                 guard !outcome.failed else { invalid.append(name); continue }
-                let rendered = RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
+                let rendered = RenderedEnvironment(outcome, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
                 let errors = validator.validate(rendered.resources)
                 diagnostics.append(contentsOf: errors, environment: name)
                 if errors.contains(where: { $0.severity == .error }) {

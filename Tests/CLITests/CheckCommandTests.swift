@@ -47,7 +47,7 @@ struct CheckCommandTests {
 
         let fresh = try check(w, in: src)
         #expect(fresh.status == 0, "\(fresh)")
-        #expect(fresh.stdout.hasPrefix("fresh: 4 environments on branch rendered"), "\(fresh)")
+        #expect(fresh.stdout.hasPrefix("fresh: 5 environments on branch rendered"), "\(fresh)")
 
         try edit(w, src, "environments/dev-minio.yaml", "cacheMaxSize: 8Gi", "cacheMaxSize: 7Gi")
         let head = try w.commitAll(src, "dev: smaller cache")
@@ -108,7 +108,7 @@ struct CheckCommandTests {
         }
         let (_, json) = try checkJSON(w, in: src)
         #expect(json["branchExists"] as? Bool == false)
-        #expect(Self.stale(json).map { $0["reason"] as? String } == Array(repeating: "never-rendered", count: 4))
+        #expect(Self.stale(json).map { $0["reason"] as? String } == Array(repeating: "never-rendered", count: Self.environments.count))
         // Another branch name is just as absent.
         try publish(w, ["--all"], in: src)
         #expect(try check(w, ["--branch", "elsewhere"], in: src).status == 1)

@@ -35,7 +35,7 @@ struct DiffCommandTests {
         // Changes exit 1 in every format, as git diff --exit-code does.
         #expect(json.status == 1, "\(json)")
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
-        #expect(object["compared"] as? Int == 4)
+        #expect(object["compared"] as? Int == 5)
         let envs = object["environments"] as! [[String: Any]]
         #expect(envs.map { $0["name"] as! String } == ["prod-aws", "prod-openshift-minio"])
         for env in envs {
@@ -68,7 +68,7 @@ struct DiffCommandTests {
             .write(to: keeper, atomically: true, encoding: .utf8)
         let affected = try weave(w, ["affected"], in: src)
         #expect(affected.status == 0, "\(affected)")
-        #expect(affected.stdout == "prod-aws\nprod-openshift-minio\nstaging-gcs\n")
+        #expect(affected.stdout == "prod-aws\nprod-openshift-minio\nstaging-gcs\nstaging-gcs-flux\n")
     }
 
     @Test("a change that only reformats the source shows no diff")
@@ -89,7 +89,7 @@ struct DiffCommandTests {
 
         let diff = try weave(w, ["diff", "HEAD~1", "HEAD"], in: src)
         #expect(diff.status == 0, "\(diff)")
-        #expect(diff.stdout == "no changes in 4 environments\n")
+        #expect(diff.stdout == "no changes in 5 environments\n")
         #expect(try weave(w, ["affected", "HEAD~1", "HEAD"], in: src).stdout.isEmpty)
         let md = try weave(w, ["diff", "HEAD~1", "HEAD", "--format", "markdown"], in: src)
         #expect(md.stdout.contains("No rendered manifest changes."))

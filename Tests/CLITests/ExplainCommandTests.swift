@@ -113,7 +113,7 @@ struct ExplainCommandTests {
     func unknownEnvironment() throws {
         try expectFailure(["prod-awz", "ClickHouseInstallation/wandb", "spec"], stderr: """
             error: no environment named "prod-awz"
-              hint: environments are files in environments/; known: dev-minio, prod-aws, prod-openshift-minio, staging-gcs
+              hint: environments are files in environments/; known: dev-minio, prod-aws, prod-openshift-minio, staging-gcs-flux, staging-gcs
 
             """)
     }

@@ -45,7 +45,9 @@ extension GitSandbox {
         return dir
     }
 
-    static let bundledEnvironments = ["dev-minio", "prod-aws", "prod-openshift-minio", "staging-gcs"]
+    static let bundledEnvironments = ["dev-minio", "prod-aws", "prod-openshift-minio", "staging-gcs-flux", "staging-gcs"]
+    /// The bundled environments Argo CD syncs (staging-gcs-flux is Flux's).
+    static let bundledArgoEnvironments = ["dev-minio", "prod-aws", "prod-openshift-minio", "staging-gcs"]
 
     /// A small source: one layer with one ConfigMap whose value is a parameter, and
     /// environments e1…eN using it.

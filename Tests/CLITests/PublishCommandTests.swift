@@ -141,7 +141,7 @@ struct PublishCommandTests {
         let removed = try publish(w, ["--all"], in: src)
         #expect(removed.stdout.contains("staging-gcs: removed"), "\(removed)")
         #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: src)
-                == [".github", "README.md", "dev-minio", "prod-aws", "prod-openshift-minio"])
+                == [".github", "README.md", "dev-minio", "prod-aws", "prod-openshift-minio", "staging-gcs-flux"])
         #expect(try w.gitLines("diff", "--name-only", "rendered~1", "rendered", in: src).allSatisfy { $0.hasPrefix("staging-gcs/") })
         #expect(try w.git("rev-parse", "rendered:README.md", in: src) == readme)
         #expect(try w.git("rev-parse", "rendered:.github/workflows/check.yaml", in: src) == workflow)
@@ -161,7 +161,7 @@ struct PublishCommandTests {
         #expect(try w.gitLines("diff", "--name-only", "rendered~1", "rendered", in: src).allSatisfy { $0.hasPrefix("dev-minio/") })
         #expect(try w.git("rev-parse", "rendered:prod-aws", in: src) == prodBefore)
         #expect(try w.gitLines("ls-tree", "--name-only", "rendered", in: src)
-                == [".github", "README.md", "dev-minio", "prod-aws", "prod-openshift-minio"])
+                == [".github", "README.md", "dev-minio", "prod-aws", "prod-openshift-minio", "staging-gcs-flux"])
         #expect(try w.git("rev-parse", "rendered:README.md", in: src) == readme)
         #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
     }
@@ -274,24 +274,30 @@ struct PublishCommandTests {
         try w.git("clone", "-q", "--branch", "rendered", src.path, w.url("clone").path, in: w.root)
         let clone = w.url("clone")
         let fm = FileManager.default
-        #expect(try fm.contentsOfDirectory(atPath: clone.path).filter { $0 != ".git" }.sorted() == Self.environments)
+        #expect(try fm.contentsOfDirectory(atPath: clone.path).filter { $0 != ".git" }.sorted() == Self.environments.sorted())
         for env in Self.environments {
             let dir = clone.appendingPathComponent(env)
-            let files = try fm.contentsOfDirectory(atPath: dir.path).sorted()
-            let manifests = files.filter { file in [".yaml", ".yml", ".json"].contains { file.hasSuffix($0) } }
-            // render-info.txt is there for people, and no consumer reads it.
-            #expect(files.filter { !manifests.contains($0) } == ["render-info.txt"], "\(env): \(files)")
-            #expect(manifests.contains("kustomization.yaml"))
+            let flux = env.hasSuffix("-flux")
             var identities: [String] = []
-            for file in manifests where file != "kustomization.yaml" {
-                identities += try Self.objects(inManifest: String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8), file: "\(env)/\(file)")
+            // A flux environment's prerequisites/ is a kustomization of its own (the Flux
+            // Kustomization the rest depends on); an argocd environment has no subfolder.
+            for folder in flux ? [dir, dir.appendingPathComponent("prerequisites")] : [dir] {
+                let files = try fm.contentsOfDirectory(atPath: folder.path).sorted()
+                let manifests = files.filter { file in [".yaml", ".yml", ".json"].contains { file.hasSuffix($0) } }
+                // render-info.txt is there for people, and no consumer reads it.
+                let others = files.filter { !manifests.contains($0) }
+                #expect(others == (folder != dir ? [] : flux ? ["prerequisites", "render-info.txt"] : ["render-info.txt"]), "\(env): \(files)")
+                #expect(manifests.contains("kustomization.yaml"))
+                for file in manifests where file != "kustomization.yaml" {
+                    identities += try Self.objects(inManifest: String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8), file: "\(env)/\(file)")
+                }
+                // kustomization.yaml lists exactly the resource files.
+                let kustomization = try String(contentsOf: folder.appendingPathComponent("kustomization.yaml"), encoding: .utf8)
+                let listed = kustomization.split(separator: "\n").filter { $0.hasPrefix("- ") }.map { String($0.dropFirst(2)) }
+                #expect(listed.sorted() == manifests.filter { $0 != "kustomization.yaml" }.sorted(), "\(folder.path)")
             }
             #expect(identities.count >= 8, "\(env): \(identities)")
             #expect(Set(identities).count == identities.count, "\(env): duplicate identities in \(identities)")
-            // kustomization.yaml lists exactly the resource files.
-            let kustomization = try String(contentsOf: dir.appendingPathComponent("kustomization.yaml"), encoding: .utf8)
-            let listed = kustomization.split(separator: "\n").filter { $0.hasPrefix("- ") }.map { String($0.dropFirst(2)) }
-            #expect(listed.sorted() == manifests.filter { $0 != "kustomization.yaml" }.sorted(), "\(env)")
         }
     }
 
@@ -316,13 +322,15 @@ struct PublishCommandTests {
         let w = try World()
         let src = try w.bundledSource()
         let out = try publish(w, ["--all", "--layout", "branch"], in: src)
-        #expect(out.stdout.components(separatedBy: "committed ").count - 1 == 4, "\(out)")
+        #expect(out.stdout.components(separatedBy: "committed ").count - 1 == 5, "\(out)")
         #expect(try w.gitLines("for-each-ref", "--format=%(refname)", "refs/heads/env/", in: src)
-                == Self.environments.map { "refs/heads/env/\($0)" })
+                == Self.environments.sorted().map { "refs/heads/env/\($0)" })
         #expect(try !w.exists("refs/heads/rendered", in: src))
         for env in Self.environments {
             let entries = try w.gitLines("ls-tree", "env/\(env)", in: src)
-            #expect(entries.allSatisfy { $0.contains(" blob ") }, "\(env): \(entries)")
+            // Files at the root; a flux environment also has its prerequisites/ folder.
+            #expect(entries.filter { !$0.contains(" blob ") }.map { $0.split(separator: "\t").last.map(String.init) ?? $0 }
+                    == (env.hasSuffix("-flux") ? ["prerequisites"] : []), "\(env): \(entries)")
             let names = try w.gitLines("ls-tree", "--name-only", "env/\(env)", in: src)
             #expect(names.contains("kustomization.yaml") && names.contains("render-info.txt") && names.contains(Self.chiFile), "\(names)")
             #expect(try w.git("rev-list", "--count", "env/\(env)", in: src) == "1")
@@ -335,9 +343,10 @@ struct PublishCommandTests {
         let removed = try publish(w, ["--all", "--layout", "branch"], in: src)
         #expect(removed.stdout.contains("staging-gcs: removed"), "\(removed)")
         #expect(try w.gitLines("for-each-ref", "--format=%(refname)", "refs/heads/env/", in: src)
-                == ["refs/heads/env/dev-minio", "refs/heads/env/prod-aws", "refs/heads/env/prod-openshift-minio"])
-        // The others did not change, so their branches did not move.
-        #expect(try w.gitLines("for-each-ref", "--format=%(objectname)", "refs/heads/env/", in: src) == Array(tips.prefix(3)))
+                == ["refs/heads/env/dev-minio", "refs/heads/env/prod-aws", "refs/heads/env/prod-openshift-minio", "refs/heads/env/staging-gcs-flux"])
+        // The others did not change, so their branches did not move (tips are in ref order:
+        // staging-gcs, the removed one, was the fourth).
+        #expect(try w.gitLines("for-each-ref", "--format=%(objectname)", "refs/heads/env/", in: src) == Array(tips.prefix(3)) + [tips[4]])
         #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
     }
 

@@ -50,7 +50,8 @@ enum ValidateSources {
     static let note = """
         note: full schema validation was skipped for kinds without a CRD (checked against built-in rules only: \
         ClickHouseInstallation (clickhouse.altinity.com/v1), ClickHouseKeeperInstallation (clickhouse-keeper.altinity.com/v1), \
-        WeightsAndBiases (apps.wandb.com/v1); not validated: Application (argoproj.io/v1alpha1), ExternalSecret (external-secrets.io/v1beta1))
+        WeightsAndBiases (apps.wandb.com/v1); not validated: Application (argoproj.io/v1alpha1), ExternalSecret (external-secrets.io/v1beta1), \
+        HelmRelease (helm.toolkit.fluxcd.io/v2), HelmRepository (source.toolkit.fluxcd.io/v1))
           hint: pass --crds DIR (a directory of CustomResourceDefinition files), or list the CRD files under crds: in gitops-weave.yaml
 
         """
@@ -61,7 +62,7 @@ enum ValidateSources {
 
         """
 
-    static let allValid = "valid dev-minio: 10 resources\nvalid prod-aws: 10 resources\nvalid prod-openshift-minio: 10 resources\nvalid staging-gcs: 10 resources\n"
+    static let allValid = "valid dev-minio: 10 resources\nvalid prod-aws: 10 resources\nvalid prod-openshift-minio: 10 resources\nvalid staging-gcs-flux: 14 resources\nvalid staging-gcs: 10 resources\n"
 }
 
 @Suite("gitops-weave validate")
@@ -97,7 +98,7 @@ struct ValidateCommandTests {
         try RenderSources.write(src, V.brokenPatchPath, V.brokenPatch)
         let r = try CLI.run(["validate"], in: src)
         #expect(r.status == 1)
-        #expect(r.stdout == "valid dev-minio: 10 resources\nvalid staging-gcs: 10 resources\n")
+        #expect(r.stdout == "valid dev-minio: 10 resources\nvalid staging-gcs-flux: 14 resources\nvalid staging-gcs: 10 resources\n")
         #expect(r.stderr == V.brokenErrorInBoth + V.note)
 
         let one = try CLI.run(["validate", "prod-aws", "--source", src.path], in: dir.url)
@@ -145,7 +146,7 @@ struct ValidateCommandTests {
         #expect(missing.stderr.contains("--crds nope: no such directory"))
         let unknown = try CLI.run(["validate", "qa"], in: src)
         #expect(unknown.status == 1)
-        #expect(unknown.stderr == "error: no environment named \"qa\" in environments/\n  hint: environments: dev-minio, prod-aws, prod-openshift-minio, staging-gcs\n")
+        #expect(unknown.stderr == "error: no environment named \"qa\" in environments/\n  hint: environments: dev-minio, prod-aws, prod-openshift-minio, staging-gcs-flux, staging-gcs\n")
         let help = try CLI.run(["--help"])
         #expect(help.stdout.contains("  validate "))
     }
@@ -164,8 +165,9 @@ struct CommandValidationTests {
         #expect(r.status == 1)
         // No note: stderr is not a terminal.
         #expect(r.stderr == V.brokenErrorInBoth)
-        #expect(r.stdout == "rendered dev-minio: 10 resources in ./out/dev-minio\nrendered staging-gcs: 10 resources in ./out/staging-gcs\n")
-        #expect(RenderSources.entries(src.appendingPathComponent("out")) == ["dev-minio", "staging-gcs"])
+        #expect(r.stdout == "rendered dev-minio: 10 resources in ./out/dev-minio\nrendered staging-gcs-flux: 14 resources in ./out/staging-gcs-flux\n"
+                + "rendered staging-gcs: 10 resources in ./out/staging-gcs\n")
+        #expect(RenderSources.entries(src.appendingPathComponent("out")) == ["dev-minio", "staging-gcs", "staging-gcs-flux"])
     }
 
     @Test("render --no-validate writes it anyway; a valid source renders with nothing on stderr")

@@ -6,11 +6,20 @@ import WeaveStack
 import LocalFiles
 import Testing
 
+extension FileManager {
+    func isDirectory(atPath path: String) -> Bool {
+        var dir: ObjCBool = false
+        return fileExists(atPath: path, isDirectory: &dir) && dir.boolValue
+    }
+}
+
 /// The project's own source (`gitops-weave.yaml`, `base/`, `layers/`, `environments/`):
 /// every environment renders cleanly, matches its golden tree, carries the values the seeds
 /// require, and passes the schema validator of `../shared/schemas`.
 enum Bundled {
-    static let environments = ["dev-minio", "prod-aws", "prod-openshift-minio", "staging-gcs"]
+    static let environments = ["dev-minio", "prod-aws", "prod-openshift-minio", "staging-gcs-flux", "staging-gcs"]
+    /// The environments Argo CD syncs; staging-gcs-flux is Flux's.
+    static let argocdEnvironments = ["dev-minio", "prod-aws", "prod-openshift-minio", "staging-gcs"]
 
     static func project() throws -> Project {
         try Project.load(from: FileSystemSource(root: Paths.repository.path), stacks: .weave)
@@ -22,7 +31,7 @@ enum Bundled {
         let outcome = Renderer(project: project).render(named: name)
         let errors = outcome.diagnostics.filter { $0.severity != .note }
         try #require(errors.isEmpty, "\(name): \(errors.map(\.description).joined(separator: "\n"))")
-        return RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
+        return RenderedEnvironment(outcome, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
     }
 
     static func resource(_ env: RenderedEnvironment, _ kind: String) throws -> Node {
@@ -57,7 +66,18 @@ enum Bundled {
     static func writeTree(_ env: RenderedEnvironment, to dir: URL) throws {
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for f in env.files { try f.contents.write(to: dir.appendingPathComponent(f.path), atomically: true, encoding: .utf8) }
+        for f in env.files {
+            let file = dir.appendingPathComponent(f.path)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try f.contents.write(to: file, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Every file under `dir`, by its path from there.
+    static func files(under dir: URL) throws -> [String] {
+        let base = dir.standardizedFileURL.path + "/"
+        return (FileManager.default.enumerator(atPath: dir.path)?.compactMap { $0 as? String } ?? [])
+            .filter { !FileManager.default.isDirectory(atPath: base + $0) }.sorted()
     }
 }
 
@@ -76,7 +96,7 @@ struct BundledEnvironmentTests {
         if ProcessInfo.processInfo.environment["GITOPS_WEAVE_UPDATE_GOLDEN"] == "1" {
             try Bundled.writeTree(env, to: dir)
         }
-        let expected = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        let expected = try Bundled.files(under: dir)
         #expect(env.files.map(\.path).sorted() == expected)
         for f in env.files {
             let want = try String(contentsOf: dir.appendingPathComponent(f.path), encoding: .utf8)
@@ -231,17 +251,30 @@ struct BundledEnvironmentTests {
         #expect(r.output.contains("0 warnings"), "\(r.output)")
     }
 
-    @Test("kubectl kustomize reads every rendered environment", .enabled(if: ExternalTool.exists("kubectl")))
+    /// For flux, the folder and its prerequisites/ are two kustomizations (two Flux
+    /// Kustomizations), which together hold every resource once.
+    @Test("kubectl kustomize reads every rendered environment folder of both targets", .enabled(if: ExternalTool.exists("kubectl")))
     func kustomize() throws {
         let scratch = try Scratch(prefix: "gitops-weave-kustomize")
         let dir = scratch.url
         for name in Bundled.environments {
             let env = try Bundled.render(name)
-            try Bundled.writeTree(env, to: dir.appendingPathComponent(name))
-            let r = try ExternalTool.run("kubectl", ["kustomize", dir.appendingPathComponent(name).path])
-            #expect(r.status == 0, "\(name): \(r.output)")
-            let docs = try YAMLParser().parseStream(r.output, file: "kustomize")
-            #expect(docs.filter { !$0.isNull }.count == env.resources.count)
+            let root = dir.appendingPathComponent(name)
+            try Bundled.writeTree(env, to: root)
+            var folders = [root]
+            if FileManager.default.isDirectory(atPath: root.appendingPathComponent(RenderedEnvironment.prerequisitesDirectory).path) {
+                folders.append(root.appendingPathComponent(RenderedEnvironment.prerequisitesDirectory))
+            }
+            #expect(folders.count == (name.hasSuffix("-flux") ? 2 : 1), "\(name)")
+            var ids: [String] = []
+            for folder in folders {
+                let r = try ExternalTool.run("kubectl", ["kustomize", folder.path])
+                #expect(r.status == 0, "\(folder.path): \(r.output)")
+                for doc in try YAMLParser().parseStream(r.output, file: "kustomize") where !doc.isNull {
+                    ids.append(try Resource(document: doc).id.description)
+                }
+            }
+            #expect(ids.sorted() == env.resources.map(\.id.description).sorted(), "\(name)")
         }
     }
 }

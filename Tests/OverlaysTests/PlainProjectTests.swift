@@ -25,7 +25,7 @@ struct PlainProjectTests {
         #expect(project.stages.isEmpty)
         let outcome = Renderer(project: project).render(named: "prod")
         #expect(outcome.diagnostics.isEmpty, "\(outcome.diagnostics.map(\.description))")
-        let env = RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
+        let env = RenderedEnvironment(outcome, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
         let dir = Paths.fixtures.appendingPathComponent("golden-plain/prod")
         let golden = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(env.files.map(\.path).sorted() == golden)
@@ -87,7 +87,7 @@ struct PlainProjectTests {
         // Unknown to every stack: the plain list of keys.
         let other = try Self.weaveKindsWithoutTheStack(environment: "layers: [ha]\nplatfrom: {}\n")
         let o = Renderer(project: try other.project()).render(named: "plain")
-        #expect(o.diagnostics.first?.hint == "an environment file takes allowPlaintextSecrets, description, external, kustomize, layers, parameters, rules")
+        #expect(o.diagnostics.first?.hint == "an environment file takes allowPlaintextSecrets, description, external, kustomize, layers, parameters, rules, target")
     }
 
     @Test("stacks: names known stacks, once each")

@@ -41,7 +41,7 @@ struct RenderPipelineTests {
         #expect(results.map(\.name) == names)
         let serial = try Self.pipeline(s.url)
         for (name, result) in zip(names, results) {
-            let alone = RenderedEnvironment(serial.renderer.render(named: name), target: serial.renderer.project.target, stacks: [WeaveStack()], provenance: Self.provenance)
+            let alone = RenderedEnvironment(serial.renderer.render(named: name), stacks: [WeaveStack()], provenance: Self.provenance)
             #expect(result.environment?.files == alone.files, "\(name)")
             #expect(!result.failed)
         }

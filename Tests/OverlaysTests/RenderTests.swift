@@ -152,7 +152,7 @@ struct RenderTests {
         if let target { project.target = target }
         let outcome = Renderer(project: project).render(named: name)
         try #require(!outcome.failed, "\(outcome.diagnostics.map(\.description))")
-        return RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: provenance)
+        return RenderedEnvironment(outcome, stacks: project.stacks, provenance: provenance)
     }
 
     /// The resource files of the stack's dev environment, in the order they are written.
@@ -229,19 +229,31 @@ struct RenderTests {
 
             """)
         let outcome = try source.render("dev")
-        let env = RenderedEnvironment(outcome, target: .argocd, stacks: [WeaveStack()], provenance: Self.provenance)
+        let env = RenderedEnvironment(outcome, stacks: [WeaveStack()], provenance: Self.provenance)
         let sa = try C.resource(env.resources, "ServiceAccount")
         C.expect(sa, "metadata.annotations.[argocd.argoproj.io/sync-wave]", "\"5\"")
     }
 
-    @Test("flux gets no sync-wave annotations")
+    @Test("flux: no sync-wave annotations; namespaces and charts in prerequisites/ with a kustomization of their own")
     func fluxHasNoWaves() throws {
         let env = try Self.renderStack("dev", target: .flux)
-        #expect(env.files.map(\.path) == Self.devFiles + ["kustomization.yaml", "render-info.txt"])
+        #expect(env.files.map(\.path) == [
+            "prerequisites/namespace_wandb.yaml",
+            "prerequisites/namespace_clickhouse.yaml",
+            "prerequisites/helmrepository.source.toolkit.fluxcd.io_clickhouse_clickhouse-operator.yaml",
+            "prerequisites/helmrelease.helm.toolkit.fluxcd.io_clickhouse_clickhouse-operator.yaml",
+        ] + Self.devFiles.dropFirst(3) + ["prerequisites/kustomization.yaml", "kustomization.yaml", "render-info.txt"])
         for r in env.resources {
             C.expectMissing(r.node, "metadata.annotations.[argocd.argoproj.io/sync-wave]")
         }
         #expect(!env.files.contains { $0.contents.contains("sync-wave") })
+        #expect(env.paths[env.resources[0].id] == "prerequisites/namespace_wandb.yaml")
+        let first = try #require(env.files.first { $0.path == "prerequisites/kustomization.yaml" }).contents
+        #expect(first.hasSuffix("resources:\n- namespace_wandb.yaml\n- namespace_clickhouse.yaml\n"
+            + "- helmrepository.source.toolkit.fluxcd.io_clickhouse_clickhouse-operator.yaml\n- helmrelease.helm.toolkit.fluxcd.io_clickhouse_clickhouse-operator.yaml\n"), "\(first)")
+        let rest = try #require(env.files.first { $0.path == "kustomization.yaml" }).contents
+        #expect(!rest.contains("prerequisites/") || rest.contains("# Applied once prerequisites/ is ready"), "\(rest)")
+        #expect(rest.hasSuffix("resources:\n" + Self.devFiles.dropFirst(3).map { "- \($0)\n" }.joined()), "\(rest)")
     }
 
     @Test("the project file's output.target: flux is read")
@@ -291,12 +303,12 @@ struct RenderTests {
         var project = try Project.load(from: FileSystemSource(root: WeaveSource.stack.path), stacks: .weave)
         project.target = .argocd
         let outcome = Renderer(project: project).render(named: "prod")
-        let none = RenderedEnvironment(outcome, target: .argocd, stacks: [WeaveStack()], provenance: .init(sourceRevision: nil, sourceDirty: false))
+        let none = RenderedEnvironment(outcome, stacks: [WeaveStack()], provenance: .init(sourceRevision: nil, sourceDirty: false))
         let info = try #require(none.files.last).contents
         #expect(info.contains("\nsource-revision: unknown (not a git repository)\n"))
         #expect(info.contains("\nlayers: base, extras, keeper-ha, ha\n"))
         #expect(info.contains("\n  traceReplicas: 3\n"))
-        let dirty = RenderedEnvironment(outcome, target: .argocd, stacks: [WeaveStack()], provenance: .init(sourceRevision: "feed", sourceDirty: true))
+        let dirty = RenderedEnvironment(outcome, stacks: [WeaveStack()], provenance: .init(sourceRevision: "feed", sourceDirty: true))
         #expect(try #require(dirty.files.last).contents.contains("\nsource-revision: feed (with uncommitted changes)\n"))
     }
 
@@ -311,7 +323,7 @@ struct RenderTests {
         let project = try Project.load(from: FileSystemSource(root: WeaveSource.stack.path), stacks: .weave)
         let renderer = Renderer(project: project)
         let first = ["dev", "prod", "dev", "prod"].map {
-            RenderedEnvironment(renderer.render(named: $0), target: .argocd, stacks: [WeaveStack()], provenance: Self.provenance).files
+            RenderedEnvironment(renderer.render(named: $0), stacks: [WeaveStack()], provenance: Self.provenance).files
         }
         #expect(first[0] == first[2])
         #expect(first[1] == first[3])
@@ -343,14 +355,14 @@ struct RenderTests {
         let source = try WeaveSource(copying: WeaveSource.stack)
         let out = Out()
         let output = OutputDirectory(out.url.path)
-        try output.write(RenderedEnvironment(try source.render("dev"), target: .argocd, stacks: [WeaveStack()], provenance: Self.provenance))
+        try output.write(RenderedEnvironment(try source.render("dev"), stacks: [WeaveStack()], provenance: Self.provenance))
         let sa = out.url.appendingPathComponent("dev/serviceaccount_clickhouse_clickhouse.yaml")
         #expect(FileManager.default.fileExists(atPath: sa.path))
 
         try source.remove("layers/extras/resources/serviceaccount.yaml")
         let outcome = try source.render("dev")
         #expect(!outcome.failed)
-        try output.write(RenderedEnvironment(outcome, target: .argocd, stacks: [WeaveStack()], provenance: Self.provenance))
+        try output.write(RenderedEnvironment(outcome, stacks: [WeaveStack()], provenance: Self.provenance))
         #expect(!FileManager.default.fileExists(atPath: sa.path))
         let files = try C.entries(out.url.appendingPathComponent("dev"))
         #expect(files == (Self.devFiles.filter { !$0.hasPrefix("serviceaccount") } + ["kustomization.yaml", "render-info.txt"]).sorted())

@@ -624,7 +624,7 @@ final class ValidationSource {
         let outcome = Renderer(project: project).render(named: name)
         let errors = outcome.diagnostics.filter { $0.severity == .error }
         try #require(errors.isEmpty, "\(errors.map(\.description))")
-        return RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
+        return RenderedEnvironment(outcome, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
     }
 }
 
@@ -671,7 +671,7 @@ enum PythonValidator {
 
 @Suite("Schema validation: rendered environments, positions, and agreement with validate_rendered.py")
 struct RenderedValidationTests {
-    static let environments = ["dev-minio", "prod-aws", "prod-openshift-minio", "staging-gcs"]
+    static let environments = Bundled.environments
 
     func bundled() throws -> [RenderedEnvironment] {
         let project = try Project.load(from: FileSystemSource(root: Paths.repository.path), stacks: .weave)
@@ -679,7 +679,7 @@ struct RenderedValidationTests {
         return try Self.environments.map { name in
             let outcome = renderer.render(named: name)
             try #require(!outcome.failed, "\(outcome.diagnostics)")
-            return RenderedEnvironment(outcome, target: project.target, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
+            return RenderedEnvironment(outcome, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
         }
     }
 

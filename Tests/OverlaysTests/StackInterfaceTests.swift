@@ -72,7 +72,7 @@ struct StackInterfaceTests {
         let (project, outcome) = try Self.render(try Self.source(environment: "team: payments\n"))
         #expect(outcome.diagnostics.isEmpty, "\(outcome.diagnostics.map(\.description))")
         #expect(outcome.resources.allSatisfy { $0.node["metadata"]?["labels"]?["team"]?.stringValue == "payments" })
-        let env = RenderedEnvironment(outcome, target: .argocd, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
+        let env = RenderedEnvironment(outcome, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
         // The Service (wave 0) before the ConfigMap (the stack's wave 5), whatever the base's order.
         #expect(env.resources.map(\.id.kind) == ["Service", "ConfigMap"])
         #expect(env.resources[1].node["metadata"]?["annotations"]?[SyncWave.annotation]?.stringValue == "5")
@@ -89,7 +89,7 @@ struct StackInterfaceTests {
         let (project, waived) = try Self.render(s)
         #expect(waived.diagnostics.isEmpty)
         #expect(waived.suppressedFindings == ["team-owns-configmaps": 1])
-        let env = RenderedEnvironment(waived, target: .argocd, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
+        let env = RenderedEnvironment(waived, stacks: project.stacks, provenance: .init(sourceRevision: nil, sourceDirty: false))
         #expect(env.files.last?.contents.contains("disabled-rules:\n  team-owns-configmaps: \"a test\" (1 finding suppressed)\n") == true)
     }
 

@@ -52,7 +52,7 @@ final class RuleRig {
     }
 
     static func metadata(_ outcome: Renderer.Outcome) -> String {
-        RenderedEnvironment(outcome, target: .argocd, stacks: [WeaveStack()], provenance: .init(sourceRevision: "abc", sourceDirty: false))
+        RenderedEnvironment(outcome, stacks: [WeaveStack()], provenance: .init(sourceRevision: "abc", sourceDirty: false))
             .files.first { $0.path == RenderedEnvironment.metadataFile }!.contents
     }
 
@@ -84,15 +84,21 @@ final class RuleRig {
         spec:
 
         """
-    static let operatorApp = """
-        apiVersion: argoproj.io/v1alpha1
-        kind: Application
+    static let operatorChart = """
+        apiVersion: gitops-weave.dev/v1alpha1
+        kind: Chart
         metadata:
           name: clickhouse-operator
-          namespace: argocd
+          namespace: clickhouse
         spec:
 
         """
+
+    /// An Argo CD Application whose Helm values are YAML text.
+    static func textValuesApp(fsGroup: Int) -> String {
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: other-operator\n  namespace: argocd\nspec:\n"
+            + "  source:\n    helm:\n      values: |\n        podSecurityContext:\n          fsGroup: \(fsGroup)\n"
+    }
 }
 
 @Suite("Stack rules and the secret policy")
@@ -441,22 +447,20 @@ struct StackRuleTests {
                     fsGroup: 1000689999
 
             """)
-        try rig.patch("operator.yaml", R.operatorApp + """
-              source:
-                helm:
-                  valuesObject:
-                    operator:
-                      containerSecurityContext:
-                        runAsUser: 1000680000
-                    podSecurityContext:
-                      fsGroup: 1000690000
+        try rig.patch("operator.yaml", R.operatorChart + """
+              values:
+                operator:
+                  containerSecurityContext:
+                    runAsUser: 1000680000
+                podSecurityContext:
+                  fsGroup: 1000690000
 
             """)
         let bad = try rig.render(R.environment(Self.openShift))
         let range = "the OpenShift UID range 1000680000/10000 (1000680000 to 1000689999) declared at \(rig.at("environments/test.yaml", 4, 15))"
         #expect(R.headlines(bad, RuleID.openshiftUIDRange) == [
             "\(rig.patchAt("wandb.yaml", 10, 20)): error: spec.values.weave-trace.podSecurityContext.runAsUser of WeightsAndBiases/wandb is 10001, outside \(range) [openshift-uid-range]",
-            "\(rig.patchAt("operator.yaml", 14, 20)): error: spec.source.helm.valuesObject.podSecurityContext.fsGroup of Application/clickhouse-operator is 1000690000, outside \(range) [openshift-uid-range]",
+            "\(rig.patchAt("operator.yaml", 12, 16)): error: spec.values.podSecurityContext.fsGroup of Chart/clickhouse-operator is 1000690000, outside \(range) [openshift-uid-range]",
         ])
         #expect(R.findings(bad, RuleID.openshiftUIDRange).first?.hint
             == "use an ID from the project's range (its openshift.io/sa.scc.uid-range annotation), e.g. 1000680000, or leave runAsUser out and let the restricted SCC assign one")
@@ -466,15 +470,16 @@ struct StackRuleTests {
         #expect(elsewhere.diagnostics.isEmpty, "\(elsewhere.diagnostics.map(\.description))")
 
         try rig.patch("wandb.yaml", R.wandb + "  values:\n    weave-trace:\n      podSecurityContext:\n        runAsUser: 1000680000\n")
-        try rig.patch("operator.yaml", R.operatorApp + "  source:\n    helm:\n      values: |\n        podSecurityContext:\n          fsGroup: 1000689999\n")
+        try rig.patch("operator.yaml", R.operatorChart + "  values:\n    podSecurityContext:\n      fsGroup: 1000689999\n")
+        try rig.resource("app.yaml", R.textValuesApp(fsGroup: 1000689999))
         let good = try rig.render(R.environment(Self.openShift))
         #expect(good.diagnostics.isEmpty, "\(good.diagnostics.map(\.description))")
 
         // Helm values written as text are read too; the error is at the text.
-        try rig.patch("operator.yaml", R.operatorApp + "  source:\n    helm:\n      values: |\n        podSecurityContext:\n          fsGroup: 2000\n")
+        try rig.resource("app.yaml", R.textValuesApp(fsGroup: 2000))
         let text = try rig.render(R.environment(Self.openShift))
         #expect(R.headlines(text, RuleID.openshiftUIDRange) == [
-            "\(rig.patchAt("operator.yaml", 9, 15)): error: spec.source.helm.values: podSecurityContext.fsGroup of Application/clickhouse-operator is 2000, outside \(range) [openshift-uid-range]",
+            "\(rig.at("layers/pinned/resources/app.yaml", 9, 15)): error: spec.source.helm.values: podSecurityContext.fsGroup of Application/other-operator is 2000, outside \(range) [openshift-uid-range]",
         ])
     }
 

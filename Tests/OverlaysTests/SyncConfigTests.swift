@@ -107,6 +107,23 @@ enum SyncGolden {
         apiVersion: kustomize.toolkit.fluxcd.io/v1
         kind: Kustomization
         metadata:
+          name: dev-prerequisites
+          namespace: gitops
+        spec:
+          interval: 10m
+          retryInterval: 2m
+          sourceRef:
+            kind: GitRepository
+            name: gitops-weave-release-rendered-2
+          path: ./dev/prerequisites
+          prune: true
+          deletionPolicy: Orphan
+          wait: true
+          timeout: 10m
+        ---
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
           name: dev
           namespace: gitops
         spec:
@@ -118,6 +135,25 @@ enum SyncGolden {
           path: ./dev
           prune: true
           deletionPolicy: Orphan
+          dependsOn:
+          - name: dev-prerequisites
+        ---
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: prod-prerequisites
+          namespace: gitops
+        spec:
+          interval: 10m
+          retryInterval: 2m
+          sourceRef:
+            kind: GitRepository
+            name: gitops-weave-release-rendered-2
+          path: ./prod/prerequisites
+          prune: true
+          deletionPolicy: Orphan
+          wait: true
+          timeout: 10m
         ---
         apiVersion: kustomize.toolkit.fluxcd.io/v1
         kind: Kustomization
@@ -133,6 +169,8 @@ enum SyncGolden {
           path: ./prod
           prune: true
           deletionPolicy: Orphan
+          dependsOn:
+          - name: prod-prerequisites
 
         """
 
@@ -152,6 +190,23 @@ enum SyncGolden {
         apiVersion: kustomize.toolkit.fluxcd.io/v1
         kind: Kustomization
         metadata:
+          name: prod-prerequisites
+          namespace: flux-system
+        spec:
+          interval: 10m
+          retryInterval: 2m
+          sourceRef:
+            kind: GitRepository
+            name: prod
+          path: ./prerequisites
+          prune: true
+          deletionPolicy: Orphan
+          wait: true
+          timeout: 10m
+        ---
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
           name: prod
           namespace: flux-system
         spec:
@@ -163,6 +218,8 @@ enum SyncGolden {
           path: ./
           prune: true
           deletionPolicy: Orphan
+          dependsOn:
+          - name: prod-prerequisites
 
         """
 }
@@ -185,14 +242,14 @@ struct SyncConfigTests {
         #expect(try config.yaml() == G.argocdBranch)
     }
 
-    @Test("Flux, directory layout: one GitRepository, a Kustomization per folder; --branch and --namespace")
+    @Test("Flux, directory layout: one GitRepository; per folder, a Kustomization of prerequisites/ waited for and one that depends on it; --branch and --namespace")
     func fluxDirectory() throws {
         let config = SyncConfig(tool: .flux, environments: ["dev", "prod"], repoURL: "ssh://git@git.example.com/weave/deploy.git",
                                 branch: "release/Rendered_2", namespace: "gitops")
         #expect(try config.yaml() == G.fluxDirectory)
     }
 
-    @Test("Flux, branch layout: a GitRepository and a Kustomization per environment branch")
+    @Test("Flux, branch layout: per environment branch, a GitRepository and the two Kustomizations")
     func fluxBranch() throws {
         let config = SyncConfig(tool: .flux, layout: .branch, environments: ["prod"], repoURL: G.url)
         #expect(try config.yaml() == G.fluxBranch)
@@ -360,7 +417,9 @@ struct SyncConfigTests {
                 try config.yaml().write(to: dir.appendingPathComponent("\(tool.rawValue)-\(layout.rawValue).yaml"), atomically: true, encoding: .utf8)
             }
         }
-        #expect(documents == 1 + 4 + (1 + 4) + 4 * 2)
+        // argocd: an ApplicationSet, or an Application each; flux: a GitRepository and two
+        // Kustomizations per environment, or all three per environment.
+        #expect(documents == 1 + 5 + (1 + 5 * 2) + 5 * 3)
         // No --ignore-missing-schemas: every document must have its schema and pass it.
         let r = try ExternalTool.run("python3", [Paths.shared.appendingPathComponent("schemas/validate_rendered.py").path, dir.path])
         #expect(r.status == 0, "\(r.output)")
@@ -372,7 +431,7 @@ struct SyncConfigTests {
     func bundledShareResources() throws {
         let project = try Bundled.project()
         let renderer = Renderer(project: project)
-        let rendered = Bundled.environments.map { name in (name: name, resources: renderer.render(named: name).resources.map(\.id)) }
+        let rendered = Bundled.argocdEnvironments.map { name in (name: name, resources: renderer.render(named: name).resources.map(\.id)) }
         let d = try #require(SyncConfig.sharedResourcesWarning(rendered, tool: .argocd))
         #expect(d.message.hasPrefix("dev-minio, prod-aws, prod-openshift-minio and staging-gcs define the same resources (Namespace clickhouse, Namespace wandb and "))
         #expect(SyncConfig.sharedResourcesWarning([rendered[0]], tool: .argocd) == nil)

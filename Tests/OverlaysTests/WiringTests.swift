@@ -160,8 +160,8 @@ struct WiringTests {
 
         // In the rendered files: the two installations and the metadata (its layers) differ.
         let provenance = RenderedEnvironment.Provenance(sourceRevision: "x", sourceDirty: false)
-        let filesOne = RenderedEnvironment(one, target: .argocd, stacks: [WeaveStack()], provenance: provenance).files
-        let filesThree = RenderedEnvironment(three, target: .argocd, stacks: [WeaveStack()], provenance: provenance).files
+        let filesOne = RenderedEnvironment(one, stacks: [WeaveStack()], provenance: provenance).files
+        let filesThree = RenderedEnvironment(three, stacks: [WeaveStack()], provenance: provenance).files
         #expect(filesOne.map(\.path) == filesThree.map(\.path))
         #expect(zip(filesOne, filesThree).filter { $0 != $1 }.map(\.0.path) == [Self.chkFile, Self.chiFile, "render-info.txt"])
         let chi = try #require(filesThree.first { $0.path == Self.chiFile }).contents
@@ -328,8 +328,8 @@ struct WiringTests {
     @Test("the derived env values are written as strings")
     func wandbStringsInOutput() throws {
         let provenance = RenderedEnvironment.Provenance(sourceRevision: "x", sourceDirty: false)
-        let single = RenderedEnvironment(try Self.renderStack(["extras"]), target: .argocd, stacks: [WeaveStack()], provenance: provenance)
-        let replicated = RenderedEnvironment(try Self.renderStack(["extras", "ha"]), target: .argocd, stacks: [WeaveStack()], provenance: provenance)
+        let single = RenderedEnvironment(try Self.renderStack(["extras"]), stacks: [WeaveStack()], provenance: provenance)
+        let replicated = RenderedEnvironment(try Self.renderStack(["extras", "ha"]), stacks: [WeaveStack()], provenance: provenance)
         let file = "weightsandbiases.apps.wandb.com_wandb_wandb.yaml"
         let a = try #require(single.files.first { $0.path == file }).contents
         let b = try #require(replicated.files.first { $0.path == file }).contents

@@ -88,7 +88,7 @@ public struct EnvironmentHistory {
         public var complete: Bool
     }
 
-    static let bookkeepingFiles: Set<String> = [RenderedEnvironment.kustomizationFile, RenderedEnvironment.metadataFile]
+    static let bookkeepingFiles = RenderedEnvironment.bookkeepingFiles
 
     public func run(_ query: Query) throws -> Result {
         precondition(query.field == nil || query.resource != nil, "a field needs a resource")

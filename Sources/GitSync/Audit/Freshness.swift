@@ -85,17 +85,11 @@ public enum Freshness {
                 stale.append(StaleEnvironment(environment: env.name, reason: .neverRendered))
                 continue
             }
-            var files: [String: ObjectID] = [:]
-            var entries: [TreeEntry] = []
-            for file in env.files {
-                let id = repository.hashBlob(Data(file.contents.utf8))
-                files[file.path] = id
-                entries.append(TreeEntry(name: file.path, id: id, kind: .blob))
-            }
+            let prepared = Publisher.prepare(env)
             // Equal trees need no listing at all (the usual case: render-info.txt matches too
             // when the branch was published from this very source commit).
-            if repository.hashTree(entries) == tree { continue }
-            if let difference = compare(environment: env.name, rendered: files, committed: try branch.files(of: tree)) {
+            if prepared.tree == tree { continue }
+            if let difference = compare(environment: env.name, rendered: prepared.files, committed: try branch.files(of: tree)) {
                 stale.append(difference)
             }
         }

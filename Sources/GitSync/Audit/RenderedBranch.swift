@@ -80,17 +80,26 @@ public struct RenderedBranch {
         return String(decoding: try repository.readBlob(info.id).prefix(64), as: UTF8.self).hasPrefix("# gitops-weave render metadata")
     }
 
-    /// The files of an environment's tree by name; a subfolder is listed as `name/`.
+    /// The files of an environment's tree by path, those of its subfolders included
+    /// (`prerequisites/namespace_clickhouse.yaml`).
     public func files(of tree: ObjectID) throws -> [String: ObjectID] {
-        var out: [String: ObjectID] = [:]
-        for e in try repository.treeEntries(tree) {
-            out[e.kind == .tree ? e.name + "/" : e.name] = e.id
-        }
-        return out
+        try repository.blobPaths(in: tree)
     }
 }
 
 extension Repository {
+    /// Every blob under `tree`, by its path from there.
+    func blobPaths(in tree: ObjectID, prefix: String = "") throws -> [String: ObjectID] {
+        var out: [String: ObjectID] = [:]
+        for e in try treeEntries(tree) {
+            switch e.kind {
+            case .blob: out[prefix + e.name] = e.id
+            case .tree: out.merge(try blobPaths(in: e.id, prefix: prefix + e.name + "/")) { a, _ in a }
+            }
+        }
+        return out
+    }
+
     /// The id of the subtree `name` directly in `tree`, or nil (also when `name` is a file).
     func subtree(named name: String, in tree: ObjectID) throws -> ObjectID? {
         var object: OpaquePointer?

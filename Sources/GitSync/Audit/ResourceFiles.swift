@@ -12,10 +12,12 @@ public struct RenderedFileName: Sendable, Equatable {
     public var namespace: String?
     public var name: String
 
-    /// Nil for files that are not resources (`kustomization.yaml`, `render-info.txt`).
+    /// Nil for files that are not resources (`kustomization.yaml`, `render-info.txt`). A
+    /// path in a subfolder (Flux's `prerequisites/`) is read by its file name.
     public init?(_ path: String) {
-        guard path.hasSuffix(".yaml"), !path.contains("/") else { return nil }
-        let parts = path.dropLast(".yaml".count).split(separator: "_", omittingEmptySubsequences: false).map(String.init)
+        let file = path.lastIndex(of: "/").map { path[path.index(after: $0)...] } ?? path[...]
+        guard file.hasSuffix(".yaml") else { return nil }
+        let parts = file.dropLast(".yaml".count).split(separator: "_", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2 || parts.count == 3, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
         let kindAndGroup = parts[0]
         if let dot = kindAndGroup.firstIndex(of: ".") {

@@ -135,6 +135,8 @@ public final class Publisher {
         var contents: [ObjectID: Data]
         /// The tree object's bytes, whose id is `tree`.
         var treeBytes: Data
+        /// The trees of its subfolders (Flux's `prerequisites/`), innermost first.
+        var subtrees: [(id: ObjectID, bytes: Data, entries: [TreeEntry])] = []
         /// `Kind/name` of each resource file, for messages.
         var resourceNames: [String: String]
     }
@@ -144,19 +146,46 @@ public final class Publisher {
     static func prepare(_ environment: RenderedEnvironment) -> PreparedEnvironment {
         var files: [String: ObjectID] = [:]
         var contents: [ObjectID: Data] = [:]
-        var entries: [TreeEntry] = []
+        var blobs: [(path: Substring, id: ObjectID)] = []
         for file in environment.files {
             let data = Data(file.contents.utf8)
             let id = Repository.blobID(data)
             files[file.path] = id
             contents[id] = data
-            entries.append(TreeEntry(name: file.path, id: id, kind: .blob))
+            blobs.append((file.path[...], id))
         }
         var names: [String: String] = [:]
-        for r in environment.resources { names[RenderedEnvironment.fileName(for: r.id)] = r.id.description }
+        for r in environment.resources { names[environment.paths[r.id] ?? RenderedEnvironment.fileName(for: r.id)] = r.id.description }
+        var subtrees: [(id: ObjectID, bytes: Data, entries: [TreeEntry])] = []
+        let entries = treeEntries(blobs, subtrees: &subtrees)
         let treeBytes = Repository.treeBytes(entries)
         return PreparedEnvironment(name: environment.name, tree: Repository.treeID(bytes: treeBytes), entries: entries,
-                                   files: files, contents: contents, treeBytes: treeBytes, resourceNames: names)
+                                   files: files, contents: contents, treeBytes: treeBytes, subtrees: subtrees, resourceNames: names)
+    }
+
+    /// The entries of a tree holding `blobs` (paths relative to it); the trees of its
+    /// folders are hashed into `subtrees`, innermost first.
+    static func treeEntries(_ blobs: [(path: Substring, id: ObjectID)], subtrees: inout [(id: ObjectID, bytes: Data, entries: [TreeEntry])]) -> [TreeEntry] {
+        var entries: [TreeEntry] = []
+        var folders: [Substring: [(path: Substring, id: ObjectID)]] = [:]
+        var order: [Substring] = []
+        for blob in blobs {
+            guard let slash = blob.path.firstIndex(of: "/") else {
+                entries.append(TreeEntry(name: String(blob.path), id: blob.id, kind: .blob))
+                continue
+            }
+            let folder = blob.path[..<slash]
+            if folders[folder] == nil { order.append(folder) }
+            folders[folder, default: []].append((blob.path[blob.path.index(after: slash)...], blob.id))
+        }
+        for folder in order {
+            let inner = treeEntries(folders[folder]!, subtrees: &subtrees)
+            let bytes = Repository.treeBytes(inner)
+            let id = Repository.treeID(bytes: bytes)
+            subtrees.append((id, bytes, inner))
+            entries.append(TreeEntry(name: String(folder), id: id, kind: .tree))
+        }
+        return entries
     }
 
     /// Writes an environment's blobs and tree (to the in-memory batch, when there is one).
@@ -167,6 +196,7 @@ public final class Publisher {
             // one copy of each. No existence check: the pack holds everything the commit
             // reaches either way (see ObjectBatch.flush), and each check costs a stat.
             for (id, data) in env.contents { try batch.writeBlob(data, id: id) }
+            for sub in env.subtrees { try batch.writeTree(bytes: sub.bytes, id: sub.id) }
             try batch.writeTree(bytes: env.treeBytes, id: env.tree)
             return
         }
@@ -174,11 +204,15 @@ public final class Publisher {
             let written = try repository.writeBlob(data)
             precondition(written == id, "blob id mismatch")
         }
+        for sub in env.subtrees where !repository.hasObject(sub.id) {
+            let written = try repository.writeTreeBytes(sub.entries)
+            precondition(written == sub.id, "tree id mismatch")
+        }
         let written = try repository.writeTreeBytes(env.entries)
         precondition(written == env.tree, "tree id mismatch")
     }
 
-    static let bookkeepingFiles: Set<String> = [RenderedEnvironment.kustomizationFile, RenderedEnvironment.metadataFile]
+    static let bookkeepingFiles = RenderedEnvironment.bookkeepingFiles
 
     /// Compares an environment with what the branch holds; nil when nothing but its
     /// metadata differs.
@@ -188,8 +222,7 @@ public final class Publisher {
                                      addedResources: env.files.keys.filter { !Self.bookkeepingFiles.contains($0) }.sorted().map { env.resourceNames[$0] ?? $0 })
         }
         if old.id == env.tree { return nil }
-        var oldFiles: [String: ObjectID] = [:]
-        for e in try repository.treeEntries(old.id) where e.kind == .blob { oldFiles[e.name] = e.id }
+        let oldFiles = try repository.blobPaths(in: old.id)
         let metadata = RenderedEnvironment.metadataFile
         if oldFiles.filter({ $0.key != metadata }) == env.files.filter({ $0.key != metadata }) { return nil }
         var change = EnvironmentChange(environment: env.name, kind: .changed)

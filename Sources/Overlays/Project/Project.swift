@@ -15,6 +15,9 @@ public struct Project: Sendable {
     public var environmentsDirectory = "environments"
     public var outputDirectory = "out"
     public var target = SyncTarget.argocd
+    /// `output.flux.postBuild`: Flux's post-build substitution, for `sync-config flux` to
+    /// copy into its Kustomizations; nil leaves substitution off.
+    public var fluxPostBuild: Node?
     public var parameters = OrderedDictionary<String, Parameter>()
     /// How patches in kustomize directories (overlays that are environments' sources, and
     /// kustomize layers) merge: kyaml, as kubectl kustomize does, unless the project says
@@ -77,7 +80,7 @@ public struct Project: Sendable {
             project.stacks.append(stack)
         }
         project.external = try ExternalObjects(map["external"])
-        project.registry = SchemaRegistry(adding: project.stacks.map(\.mergeTypes))
+        project.registry = SchemaRegistry(adding: [Chart.mergeTypes] + project.stacks.map(\.mergeTypes))
         project.validationSchemas = ValidationSchemas(adding: project.stacks.map(\.validationSchemas))
         project.kindNames = project.stacks.map(\.kindNames).reduce(KindNames.kubernetes) { $0.merging($1) }
         let r = ProjectFileReader.self
@@ -88,15 +91,22 @@ public struct Project: Sendable {
             guard let o = output.mapping else {
                 throw Diagnostic.error(at: output.location, "output must be a mapping, not \(output.kindWithArticle)")
             }
-            try r.rejectUnknownKeys(o, allowed: ["directory", "target"], in: "output")
-            project.outputDirectory = try r.path(o["directory"], default: "out", field: "output.directory")
-            if let t = o["target"] {
-                guard let target = t.stringValue.flatMap(SyncTarget.init(rawValue:)) else {
-                    throw Diagnostic.error(at: t.location, "unknown output target \(t.scalar?.display ?? t.kindName)",
-                                           hint: "target is argocd (adds sync-wave annotations) or flux")
+            try r.rejectUnknownKeys(o, allowed: ["directory", "target", "flux"], in: "output")
+            if let flux = o["flux"], !flux.isNull {
+                guard let f = flux.mapping else {
+                    throw Diagnostic.error(at: flux.location, "output.flux must be a mapping, such as flux: {postBuild: {substitute: {cluster: eu-1}}}")
                 }
-                project.target = target
+                try r.rejectUnknownKeys(f, allowed: ["postBuild"], in: "output.flux")
+                if let post = f["postBuild"], !post.isNull {
+                    guard let p = post.mapping else {
+                        throw Diagnostic.error(at: post.location, "output.flux.postBuild must be a mapping, as in a Flux Kustomization's spec.postBuild")
+                    }
+                    try r.rejectUnknownKeys(p, allowed: ["substitute", "substituteFrom"], in: "output.flux.postBuild")
+                    project.fluxPostBuild = post
+                }
             }
+            project.outputDirectory = try r.path(o["directory"], default: "out", field: "output.directory")
+            if let t = o["target"] { project.target = try SyncTarget.read(t) }
         }
         project.parameters = try Parameter.declarations(map["parameters"])
         if let k = map["kustomize"], !k.isNull {
@@ -181,6 +191,7 @@ public struct Project: Sendable {
         }
         var environment = try Environment(name: name, file: source.displayPath(path), documents: docs, stacks: stacks, catalog: catalog)
         environment.external = external.merging(environment.external)
+        if environment.targetLocation == nil { environment.target = target }
         return environment
     }
 
@@ -214,7 +225,7 @@ public struct Environment: Sendable {
     }
 
     /// The keys the engine reads from every environment file.
-    public static let engineKeys = ["description", "kustomize", "layers", "parameters", "rules", "allowPlaintextSecrets", "external"]
+    public static let engineKeys = ["description", "kustomize", "layers", "parameters", "rules", "allowPlaintextSecrets", "external", "target"]
 
     public var name: String
     public var file: String
@@ -223,6 +234,11 @@ public struct Environment: Sendable {
     /// `kustomize: overlays/prod`: the environment starts from this kustomize overlay's build
     /// (a directory of the source) instead of the project's base; its layers apply on top.
     public var kustomize: Declared<String>?
+    /// Who syncs this environment: `target:` of the file, else the project's `output.target`
+    /// (set when the environment is loaded through the project).
+    public var target = SyncTarget.argocd
+    /// Where the file sets `target:`; nil when it follows the project.
+    public var targetLocation: SourceLocation?
     /// Values by parameter name, as written (with their positions).
     public var parameterValues = OrderedDictionary<String, Node>()
     public var location: SourceLocation
@@ -268,6 +284,10 @@ public struct Environment: Sendable {
                                        hint: "write the directory's path from the source root, such as kustomize: overlays/prod")
             }
             kustomize = Declared(value: path, location: k.location)
+        }
+        if let t = map["target"], !t.isNull {
+            target = try SyncTarget.read(t)
+            targetLocation = t.location
         }
         for node in try ProjectFileReader.list(map["layers"], field: "layers") {
             guard let layer = node.stringValue, !layer.isEmpty, !layer.contains("/"), layer != ".", layer != ".." else {

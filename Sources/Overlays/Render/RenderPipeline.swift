@@ -51,7 +51,7 @@ public struct RenderPipeline: Sendable {
         let outcome = renderer.render(named: name)
         var result = Result(name: name, environment: nil, directory: nil, resources: 0, diagnostics: outcome.diagnostics)
         guard !outcome.failed else { return result }
-        let rendered = RenderedEnvironment(outcome, target: renderer.project.target, stacks: renderer.project.stacks, provenance: provenance)
+        let rendered = RenderedEnvironment(outcome, stacks: renderer.project.stacks, provenance: provenance)
         result.diagnostics += validator?.validate(rendered.resources) ?? []
         guard !result.failed else { return result }
         result.environment = rendered

@@ -33,9 +33,23 @@ public struct RenderedEnvironment: Sendable {
         }
     }
 
-    /// Lays out an environment for `target`, in the sync order of the engine and `stacks`.
-    public init(_ outcome: Renderer.Outcome, target: SyncTarget, stacks: [any Stack], provenance: Provenance) {
+    /// Flux applies an environment in two steps (see `SyncConfig`): this folder of the
+    /// environment holds what must be ready first (namespaces, CRDs, the charts' sources
+    /// and releases), with its own kustomization.yaml.
+    public static let prerequisitesDirectory = "prerequisites"
+
+    /// The files that are not resources: the kustomizations and the metadata file.
+    public static let bookkeepingFiles: Set<String> = [kustomizationFile, metadataFile, prerequisitesDirectory + "/" + kustomizationFile]
+
+    /// Each resource's file, by id: `<file>` or, for flux, `prerequisites/<file>`.
+    public private(set) var paths: [ResourceID: String] = [:]
+
+    /// Lays out an environment for its target, in the sync order of the engine and `stacks`.
+    /// argocd: one folder, every resource with its sync-wave annotation. flux: the resources
+    /// of the waves before 0 in `prerequisites/`, the rest in the folder.
+    public init(_ outcome: Renderer.Outcome, stacks: [any Stack], provenance: Provenance) {
         name = outcome.environment.name
+        let target = outcome.environment.target
         let order = SyncWave(stacks: stacks)
         // Each resource's wave once, for the sort and the annotation alike.
         let sorted = outcome.resources.enumerated().map { (wave: order.of($0.element.id), offset: $0.offset, resource: $0.element) }
@@ -43,16 +57,35 @@ public struct RenderedEnvironment: Sendable {
         let ordered = target == .argocd ? sorted.map { SyncWave.annotate($0.resource, wave: $0.wave) } : sorted.map(\.resource)
         resources = ordered
         let emitter = YAMLEmitter()
-        var files: [File] = []
-        for r in ordered {
-            files.append(File(path: Self.fileName(for: r.id), contents: emitter.emit(r.node)))
+        var main: [File] = [], first: [File] = []
+        for (r, entry) in zip(ordered, sorted) {
+            let file = Self.fileName(for: r.id)
+            if target == .flux && entry.wave < 0 {
+                first.append(File(path: Self.prerequisitesDirectory + "/" + file, contents: emitter.emit(r.node)))
+                paths[r.id] = first.last!.path
+            } else {
+                main.append(File(path: file, contents: emitter.emit(r.node)))
+                paths[r.id] = file
+            }
         }
-        var kustomization = "# Rendered by gitops-weave from environment \(name). Do not edit: change the source and render again.\n"
-        kustomization += "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
-        for f in files { kustomization += "- \(f.path)\n" }
-        files.append(File(path: Self.kustomizationFile, contents: kustomization))
+        var files = first + main
+        if target == .flux {
+            files.append(File(path: Self.prerequisitesDirectory + "/" + Self.kustomizationFile,
+                              contents: Self.kustomization(name, listing: first.map { String($0.path.dropFirst(Self.prerequisitesDirectory.count + 1)) },
+                                                           note: "Applied first, by Flux Kustomization \(name)-\(Self.prerequisitesDirectory), which waits until every object is ready.")))
+        }
+        files.append(File(path: Self.kustomizationFile, contents: Self.kustomization(name, listing: main.map(\.path),
+            note: target == .flux ? "Applied once \(Self.prerequisitesDirectory)/ is ready (Flux dependsOn); \(Self.prerequisitesDirectory)/ is not listed here." : nil)))
         files.append(File(path: Self.metadataFile, contents: Self.metadata(outcome, stacks: stacks, provenance: provenance)))
         self.files = files
+    }
+
+    static func kustomization(_ environment: String, listing files: [String], note: String?) -> String {
+        var out = "# Rendered by gitops-weave from environment \(environment). Do not edit: change the source and render again.\n"
+        if let note { out += "# \(note)\n" }
+        out += "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        out += files.isEmpty ? "resources: []\n" : "resources:\n" + files.map { "- \($0)\n" }.joined()
+        return out
     }
 
     /// `<kind>[.<group>]_<namespace>_<name>.yaml`, or without the namespace for cluster-scoped
@@ -142,8 +175,9 @@ public struct RenderedEnvironment: Sendable {
     }
 }
 
-/// The order resources are applied in: namespaces and CRDs first, then Argo CD
-/// Applications (the charts that install operators), then everything else, with the
+/// The order resources are applied in: namespaces and CRDs first, then the charts that
+/// install operators (Argo CD Applications, Flux's chart sources and HelmReleases), then
+/// everything else, with the
 /// project's stacks placing their own kinds (`Stack.syncWave(of:)`). Argo CD reads it from
 /// the sync-wave annotation; the files of an environment are written in the same order.
 public struct SyncWave: Sendable {
@@ -156,7 +190,8 @@ public struct SyncWave: Sendable {
     public func of(_ id: ResourceID) -> Int {
         switch id.groupKind {
         case "/Namespace", "apiextensions.k8s.io/CustomResourceDefinition": return -2
-        case "argoproj.io/Application": return -1
+        case "argoproj.io/Application", "source.toolkit.fluxcd.io/HelmRepository", "source.toolkit.fluxcd.io/OCIRepository",
+             "helm.toolkit.fluxcd.io/HelmRelease": return -1
         default:
             for stack in stacks { if let wave = stack.syncWave(of: id) { return wave } }
             return 0

@@ -5,7 +5,8 @@ import YAMLModel
 
 /// Turns one environment into its merged resources: base, then each layer in order
 /// (resources it adds, strategic patches, JSON patches), parameters substituted, then the
-/// stages of the project's stacks, then the rules (the stacks' and the secret policy).
+/// stages of the project's stacks, then the rules (the stacks' and the secret policy), then
+/// the target's forms (`TargetForms`: charts as Applications or HelmReleases).
 /// Pure apart from reading the source; errors are collected.
 public final class Renderer: @unchecked Sendable {
     public let project: Project
@@ -174,6 +175,10 @@ public final class Renderer: @unchecked Sendable {
         let rules = Rule.check(self.rules, on: outcome.resources, environment: environment, earlier: staged)
         outcome.diagnostics += rules.diagnostics
         outcome.suppressedFindings = rules.suppressed
+        // Last, what the target applies: charts in its own form, and nothing of the other tool.
+        let forms = TargetForms.apply(outcome.resources, target: environment.target)
+        outcome.resources = forms.resources
+        outcome.diagnostics += forms.diagnostics
         return outcome
     }
 

@@ -197,7 +197,7 @@ struct StackRun {
             let p = try pipeline()
             var env = try p.renderer.project.environment(named: names[0])
             env.parameterValues["wandbHost"] = .scalar(.string("https://changed.example.com"), at: env.location)
-            changed[0] = RenderedEnvironment(p.renderer.render(env), target: p.renderer.project.target, stacks: p.renderer.project.stacks, provenance: p.provenance)
+            changed[0] = RenderedEnvironment(p.renderer.render(env), stacks: p.renderer.project.stacks, provenance: p.provenance)
         }
         let author = Signature(name: "bench", email: "bench@localhost")
         var options = Publisher.Options(author: author, source: .init(commit: sourceCommit, repository: "bench", dirty: false, author: author),
