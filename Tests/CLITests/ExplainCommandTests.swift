@@ -23,6 +23,24 @@ struct ExplainCommandTests {
 
     // MARK: The bundled project
 
+    @Test("bundled staging-gcs-flux: a HelmRelease value names the Chart's line; a field the flux form adds names the Chart")
+    func bundledHelmRelease() throws {
+        let r = try CLI.run(["explain", "staging-gcs-flux", "HelmRelease/clickhouse-operator", "spec.values.metrics.enabled"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let base = try Self.valuePosition(of: "enabled", in: "base/10-clickhouse-operator.yaml")
+        #expect(r.stdout == """
+            HelmRelease/clickhouse-operator (namespace clickhouse) spec.values.metrics.enabled in staging-gcs-flux:
+
+              false
+
+            set by \(base) (base)
+
+            """)
+        let interval = try CLI.run(["explain", "staging-gcs-flux", "HelmRelease/clickhouse-operator", "spec.interval"])
+        #expect(interval.status == 0, "\(interval.stderr)")
+        #expect(interval.stdout.hasSuffix("set by <the flux form of Chart clickhouse/clickhouse-operator at base/10-clickhouse-operator.yaml:7:7>\n"), "\(interval.stdout)")
+    }
+
     @Test("bundled prod-aws replicasCount: the prod layer's line, then the base's")
     func bundledReplicas() throws {
         let r = try CLI.run(["explain", "prod-aws", "ClickHouseInstallation/wandb", "spec.configuration.clusters[name=weavecluster].layout.replicasCount"])

@@ -315,6 +315,42 @@ struct PublishCommandTests {
         }
     }
 
+    @Test("a flux environment's prerequisites/ is a subtree git reads; a change inside it is one changed file, named by its resource; check sees it")
+    func fluxSubtree() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        try publish(w, ["--all"], in: src)
+        let env = "staging-gcs-flux"
+        #expect(try w.gitLines("ls-tree", "rendered:\(env)", in: src).filter { $0.contains(" tree ") }.map { $0.split(separator: "\t").last.map(String.init) ?? "" } == ["prerequisites"])
+        #expect(try w.gitLines("ls-tree", "--name-only", "rendered:\(env)/prerequisites", in: src) == [
+            "helmrelease.helm.toolkit.fluxcd.io_clickhouse_clickhouse-operator.yaml",
+            "helmrelease.helm.toolkit.fluxcd.io_wandb-cr_wandb-operator.yaml",
+            "helmrepository.source.toolkit.fluxcd.io_clickhouse_clickhouse-operator.yaml",
+            "helmrepository.source.toolkit.fluxcd.io_wandb-cr_wandb-operator.yaml",
+            "kustomization.yaml",
+            "namespace_clickhouse.yaml", "namespace_wandb-cr.yaml", "namespace_wandb.yaml",
+        ])
+        #expect(try w.gitOutput(["fsck", "--strict", "--no-progress"], in: src).status == 0)
+
+        let file = src.appendingPathComponent("gitops-weave.yaml")
+        try w.write(src, "gitops-weave.yaml", try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "default: \"1.3.7\"", with: "default: \"1.3.8\""))
+        try w.commitAll(src, "W&B operator chart 1.3.8")
+        let stale = try w.weave(["check"], in: src)
+        #expect(stale.status == 1, "\(stale)")
+        #expect(stale.stdout.contains("  \(env): files differ (1 changed)\n    ~ HelmRelease/wandb-operator (namespace wandb-cr)\n")
+                || stale.stdout.contains("  \(env): files differ (1 changed)\n    ~ prerequisites/helmrelease.helm.toolkit.fluxcd.io_wandb-cr_wandb-operator.yaml\n"), "\(stale)")
+        let out = try publish(w, ["--all"], in: src)
+        #expect(out.stdout.contains("\(env): changed"), "\(out)")
+        let message = try w.git("log", "-1", "--format=%B", "rendered", in: src)
+        #expect(message.contains("  ~ HelmRelease/wandb-operator (namespace wandb-cr)"), "\(message)")
+        // Its render-info.txt names the new source commit; no other environment moved.
+        #expect(try w.gitLines("diff", "--name-only", "rendered~1", "rendered", in: src)
+                == ["\(env)/prerequisites/helmrelease.helm.toolkit.fluxcd.io_wandb-cr_wandb-operator.yaml", "\(env)/render-info.txt"])
+        #expect(try w.git("show", "rendered:\(env)/prerequisites/helmrelease.helm.toolkit.fluxcd.io_wandb-cr_wandb-operator.yaml", in: src).contains("      version: 1.3.8\n"))
+        #expect(try w.weave(["check"], in: src).status == 0)
+        #expect(try publish(w, ["--all"], in: src).stdout.contains("up to date"))
+    }
+
     // MARK: 5. Branch layout
 
     @Test("--layout branch: one branch env/<name> per environment with files at the root; a removed environment's branch is deleted")
