@@ -29,10 +29,17 @@ struct SyncConfigCommand: ParsableCommand {
             (self-heal); they apply server-side, skip the dry run for kinds whose CRD the \
             ClickHouse operator has not installed yet, and retry a failed sync.
 
-            flux: a GitRepository that fetches the branch every minute, and one Kustomization per \
-            environment that applies its folder (./<env>) every ten minutes, pruning what a commit \
-            removed. In the branch layout every environment has its own GitRepository, for branch \
-            env/<env>, and its Kustomization applies ./ of it. No Kustomization depends on another.
+            flux: a GitRepository that fetches the branch every minute, and two Kustomizations \
+            per environment, reconciled every ten minutes and pruning what a commit removed: \
+            <env>-prerequisites applies ./<env>/prerequisites (namespaces, CRDs, the charts' \
+            HelmRepositories and HelmReleases) and waits until all of it is ready; <env> applies \
+            ./<env> and depends on it, so no custom resource is applied before the chart that \
+            installs its CRD. In the branch layout every environment has its own GitRepository, \
+            for branch env/<env>, and the paths are ./prerequisites and ./. Post-build \
+            substitution is on only when the project file sets output.flux.postBuild.
+
+            Every environment named must be rendered for the tool (target: in its file, or the \
+            project's output.target): the other tool's charts are not objects this one applies.
 
             Everything is deployed into the cluster that runs Argo CD or Flux, so give each cluster \
             only its own environments: a warning says when the chosen environments define the \
