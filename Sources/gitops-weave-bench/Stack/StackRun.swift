@@ -328,7 +328,12 @@ struct StackRun {
         for (name, mine) in zip(sample, ours) {
             guard let env = mine.environment else { throw BenchError("\(name) does not render") }
             let text = try String(contentsOf: outputs.appendingPathComponent(name + ".yaml"), encoding: .utf8)
-            let theirs = try YAMLParser().parseStream(text, file: "kubectl kustomize \(name)")
+            let built = try YAMLParser().parseStream(text, file: "kubectl kustomize \(name)")
+            // kustomize passes a Chart through as it was merged; the target's form (an
+            // Argo CD Application, or Flux's source and HelmRelease) is a step it lacks, so
+            // its merged Chart goes through that same step before the two are compared.
+            let target = try pipeline.renderer.project.environment(named: name).target
+            let theirs = TargetForms.apply(try built.filter { !$0.isNull }.map { try Resource(document: $0) }, target: target).resources.map(\.node)
             let summary = try OutputComparison.compare(environment: name, ours: env.resources, theirs: theirs, registry: pipeline.renderer.project.registry)
             result.comparison.resources += summary.resources
             result.comparison.identical += summary.identical
