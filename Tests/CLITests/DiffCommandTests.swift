@@ -52,6 +52,35 @@ struct DiffCommandTests {
         #expect(!text.stdout.contains("\u{1B}["), "NO_COLOR and a pipe: no colour")
     }
 
+    @Test("an edit to a layer's embedded XML file affects exactly that layer's environments, read from git objects")
+    func embeddedFile() throws {
+        let w = try World()
+        let src = try w.bundledSource()
+        try w.git("checkout", "-q", "-b", "feature", in: src)
+        let xml = src.appendingPathComponent("layers/minio/files/config.d/storage_configuration.xml")
+        let text = try String(contentsOf: xml, encoding: .utf8)
+        #expect(text.contains("<cache_on_write_operations>true</cache_on_write_operations>"))
+        try text.replacingOccurrences(of: "<cache_on_write_operations>true</cache_on_write_operations>",
+                                      with: "<cache_on_write_operations>false</cache_on_write_operations>")
+            .write(to: xml, atomically: true, encoding: .utf8)
+        try w.commitAll(src, "minio: no cache on write")
+        let affected = try weave(w, ["affected", "main", "HEAD"], in: src)
+        #expect(affected.status == 0, "\(affected)")
+        #expect(affected.stdout == "dev-minio\nprod-openshift-minio\n")
+        let diff = try weave(w, ["diff", "main", "HEAD"], in: src)
+        #expect(diff.status == 1, "\(diff)")
+        let changed = diff.stdout.split(separator: "\n").filter { $0.hasPrefix("-  ") || $0.hasPrefix("+  ") }
+        #expect(changed.count == 4, "\(diff.stdout)")
+        #expect(changed.allSatisfy { $0.contains("cache_on_write_operations") }, "\(changed)")
+
+        // Broken XML in the working tree: positioned at the file, and diff fails.
+        try text.replacingOccurrences(of: "</disks>", with: "</disk>").write(to: xml, atomically: true, encoding: .utf8)
+        let broken = try weave(w, ["diff", "main"], in: src)
+        #expect(broken.status == 1, "\(broken)")
+        #expect(broken.stderr.contains("layers/minio/files/config.d/storage_configuration.xml:"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("error: config.d/storage_configuration.xml of ClickHouseInstallation/wandb is not well-formed XML: the closing tag </disk> does not match <disks> of line 3 [clickhouse-config-xml]"), "\(broken.stderr)")
+    }
+
     @Test("by default: the merge base with main against the working tree, uncommitted changes included")
     func defaults() throws {
         let w = try World()

@@ -40,7 +40,7 @@ struct SilentMistakeTests {
         let src = try Self.source(dir, layer: ["patches/logger.xml": "<logger/>\n"])
         try expectRefused(src, stderr: """
             layers/app/patches/logger.xml:1:1: error: logger.xml is not a YAML file: patches/ holds .yaml and .yml files only
-              hint: to ship a file's contents, put them in a resource (a ConfigMap's data, or the custom resource's files:) in a .yaml file
+              hint: to ship a file's contents, put it in the layer's files/ and embed it where it belongs: {$file: files/logger.xml}
 
             """)
     }

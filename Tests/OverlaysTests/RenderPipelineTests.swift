@@ -136,7 +136,7 @@ struct RenderPipelineTests {
         #expect(pieces.map { piece -> String in
             switch piece {
             case .text(let t): return "text:" + t
-            case .placeholder(let p): return "placeholder:" + p
+            case .placeholder(let p, _): return "placeholder:" + p
             }
         } == expected)
     }

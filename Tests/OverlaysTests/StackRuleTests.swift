@@ -108,7 +108,7 @@ struct StackRuleTests {
     @Test("the rules, by id")
     func catalog() throws {
         #expect(try Bundled.project().rules.map(\.id) == [
-            "keeper-nodes", "replicated-cluster-name", "replicated-flag", "s3-replica-placeholder", "cache-below-volume",
+            "keeper-nodes", "replicated-cluster-name", "replicated-flag", "clickhouse-config-xml", "s3-replica-placeholder", "cache-below-volume",
             "keeper-version", "keeper-odd-replicas", "wandb-run-as-group", "openshift-uid-range", "anti-affinity-nodes", "cluster-name-pattern",
             "string-booleans", "dangling-secret-ref", "undeclared-namespace", "plaintext-secrets",
         ])
@@ -619,7 +619,7 @@ struct StackRuleTests {
                 - name: weavecluster
                   secure: "false"
                 files:
-                  config.d/flag.xml: "true"
+                  config.d/flag.xml: "<clickhouse><flag>true</flag></clickhouse>"
 
             """)
         let good = try rig.render()

@@ -91,7 +91,25 @@ public struct ParameterSubstitution {
 
     enum Piece {
         case text(String)
-        case placeholder(String)
+        /// The name, and where the placeholder is (its `$`).
+        case placeholder(String, at: SourceLocation)
+    }
+
+    /// The line of `bytes` that holds byte `offset`, without its newline.
+    static func line(around offset: Int, in bytes: [UInt8]) -> String {
+        let newline = UInt8(ascii: "\n")
+        let start = bytes[..<offset].lastIndex(of: newline).map { $0 + 1 } ?? 0
+        let end = bytes[offset...].firstIndex(of: newline) ?? bytes.count
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    /// Where byte `offset` of a string at `location` is: its own line and column in an
+    /// embedded file's text, else the string's location.
+    static func location(of offset: Int, in bytes: [UInt8], at location: SourceLocation) -> SourceLocation {
+        guard location.startsFile else { return location }
+        var line = 1, start = 0
+        for j in 0..<offset where bytes[j] == UInt8(ascii: "\n") { line += 1; start = j + 1 }
+        return location.inText(line: line, column: offset - start + 1) ?? location
     }
 
     /// Splits a string into text and placeholders; nil (with a diagnostic) when malformed.
@@ -110,13 +128,15 @@ public struct ParameterSubstitution {
                 run = i
             } else if i + 1 < bytes.count, bytes[i + 1] == open {
                 guard let end = bytes[(i + 2)...].firstIndex(of: close) else {
-                    diagnostics.append(.error(at: location, "unterminated placeholder in \"\(text)\"",
+                    // A file's text is quoted by its line, not whole.
+                    let quoted = location.startsFile ? Self.line(around: i, in: bytes) : text
+                    diagnostics.append(.error(at: Self.location(of: i, in: bytes, at: location), "unterminated placeholder in \"\(quoted)\"",
                                               hint: "write ${name}, or $${ for a literal ${"))
                     return nil
                 }
                 literal += String(decoding: bytes[run..<i], as: UTF8.self)
                 if !literal.isEmpty { out.append(.text(literal)); literal = "" }
-                out.append(.placeholder(String(decoding: bytes[(i + 2)..<end], as: UTF8.self)))
+                out.append(.placeholder(String(decoding: bytes[(i + 2)..<end], as: UTF8.self), at: Self.location(of: i, in: bytes, at: location)))
                 i = end + 1
                 run = i
             } else {
@@ -130,8 +150,8 @@ public struct ParameterSubstitution {
 
     mutating func substitute(string text: String, in node: Node) -> Node {
         guard let pieces = pieces(text, at: node.location) else { return node }
-        if pieces.count == 1, case .placeholder(let name) = pieces[0] {
-            guard let value = resolve(name, at: node.location) else { return node }
+        if pieces.count == 1, case .placeholder(let name, let at) = pieces[0] {
+            guard let value = resolve(name, at: at) else { return node }
             // The value was set in the environment (or the project's default); the template
             // position is what it replaced.
             return value.replacing(node, reason: .parameter(name))
@@ -141,10 +161,10 @@ public struct ParameterSubstitution {
         for piece in pieces {
             switch piece {
             case .text(let t): out += t
-            case .placeholder(let name):
-                guard let value = resolve(name, at: node.location) else { continue }
+            case .placeholder(let name, let at):
+                guard let value = resolve(name, at: at) else { continue }
                 guard let s = value.scalar, s.tag != .null else {
-                    diagnostics.append(.error(at: node.location, "parameter \"\(name)\" is \(value.kindWithArticle) and cannot be part of a longer string",
+                    diagnostics.append(.error(at: at, "parameter \"\(name)\" is \(value.kindWithArticle) and cannot be part of a longer string",
                                               hint: "use ${\(name)} as the whole value"))
                     continue
                 }

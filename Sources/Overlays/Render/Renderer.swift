@@ -221,6 +221,8 @@ public final class Renderer: @unchecked Sendable {
     }
 
     static let layerSubdirectories = ["resources", "patches", "json-patches"]
+    /// What a layer may hold besides those: the files its documents embed.
+    static let layerDirectories = layerSubdirectories + [EmbeddedFile.directory]
 
     func resolveLayers(_ environment: Environment, into diagnostics: inout [Diagnostic]) -> [Layer] {
         var layers: [Layer] = []
@@ -274,11 +276,11 @@ public final class Renderer: @unchecked Sendable {
             if entries.contains(where: { !$0.isDirectory && Self.kustomizationFiles.contains($0.name) }) {
                 return .found(Layer(name: name, kustomization: path), strays: [])
             }
-            let strays = entries.filter { !Self.layerSubdirectories.contains($0.name) && !$0.name.hasPrefix(".") && $0.name != "README.md" }.map {
+            let strays = entries.filter { !Self.layerDirectories.contains($0.name) && !$0.name.hasPrefix(".") && $0.name != "README.md" }.map {
                 Diagnostic.error(
                     at: SourceLocation(file: project.source.displayPath(path + "/" + $0.name), line: 1, column: 1),
                     "\($0.name) is not part of a layer's layout",
-                    hint: "a layer holds resources/, patches/ and json-patches/ directories of YAML files")
+                    hint: "a layer holds resources/, patches/ and json-patches/ directories of YAML files, and files/ of the files they embed")
             }
             // Each directory is listed once, for its files and for what does not belong.
             var strayFiles = strays
@@ -331,7 +333,7 @@ public final class Renderer: @unchecked Sendable {
             } else {
                 out.append(.error(at: at, "\(name) is not a YAML file: \(sub)/ holds .yaml and .yml files only",
                                   hint: ext == "xml" || ext == "json"
-                                      ? "to ship a file's contents, put them in a resource (a ConfigMap's data, or the custom resource's files:) in a .yaml file"
+                                      ? "to ship a file's contents, put it in the layer's files/ and embed it where it belongs: {$file: files/\(name)}"
                                       : "move it out of the layer, or rename it to .yaml if it is YAML"))
             }
         }
@@ -364,7 +366,16 @@ public final class Renderer: @unchecked Sendable {
         var placeholders: PlaceholderMap
     }
 
-    /// Parses a source file once for all environments.
+    /// The directory whose files/ a source file's `$file` reads: its layer's, or the base's.
+    func embeddingRoot(of path: String) -> String {
+        let layers = project.layersDirectory + "/"
+        if path.hasPrefix(layers), let name = path.dropFirst(layers.count).split(separator: "/").first {
+            return project.layerPath(String(name))
+        }
+        return project.baseDirectory
+    }
+
+    /// Parses a source file once for all environments, with its `$file` values read.
     func template(_ path: String) throws -> [Template] {
         lock.lock()
         if let done = parsed[path] { lock.unlock(); return done }
@@ -372,7 +383,11 @@ public final class Renderer: @unchecked Sendable {
         guard let docs = try project.source.parseStream(path) else {
             throw Diagnostic.error(at: nil, "cannot read \(project.source.displayPath(path))")
         }
-        let templates = docs.map { Template(document: $0, placeholders: PlaceholderMap($0)) }
+        let root = embeddingRoot(of: path)
+        let templates = try docs.map { parsed in
+            let doc = try EmbeddedFile.resolve(parsed, root: root, source: project.source) ?? parsed
+            return Template(document: doc, placeholders: PlaceholderMap(doc))
+        }
         lock.lock()
         parsed[path] = templates
         lock.unlock()

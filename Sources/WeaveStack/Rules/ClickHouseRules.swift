@@ -17,7 +17,7 @@ enum ClickHouseRules {
     }
 
     /// The installation's `spec.configuration.files` under `config.d/` ending in `.xml`, that
-    /// parse. A file that does not parse is left to the ClickHouse server to reject.
+    /// parse. A malformed file is `xmlWellFormed`'s finding, and the other rules skip it.
     static func configFiles(_ chi: Resource) -> [ConfigFile] {
         guard let files = chi.node["spec"]?["configuration"]?["files"]?.mapping else { return [] }
         return files.entries.compactMap { key, entry in
@@ -25,6 +25,32 @@ enum ClickHouseRules {
                   let xml = ConfigXMLElement.parse(text) else { return nil }
             return ConfigFile(key: key, node: entry.value, xml: xml)
         }
+    }
+
+    /// Where line `line`, column `column` of a file's text is: in the `.xml` file itself
+    /// when the layer embeds one (`$file`); otherwise at the YAML string, with the line named.
+    /// The note names the line (and the column, with `namingColumn`) in the second case.
+    static func position(_ value: Node, line: Int, column: Int, namingColumn: Bool = false) -> (location: SourceLocation, note: String) {
+        if let exact = value.location.inText(line: line, column: column) { return (exact, "") }
+        return (value.location, namingColumn ? " (line \(line), column \(column) of the file)" : " (line \(line) of the file)")
+    }
+
+    /// Every `.xml` file of an installation's `spec.configuration.files` (ClickHouse's and
+    /// Keeper's) is well-formed: ClickHouse refuses to start on one that is not.
+    static func xmlWellFormed(_ context: RuleContext) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for resource in context.resources(S.clickHouseGroupKind) + context.resources(S.keeperGroupKind) {
+            guard let files = resource.node["spec"]?["configuration"]?["files"]?.mapping else { continue }
+            for (key, entry) in files.entries where key.hasSuffix(".xml") {
+                guard let text = entry.value.stringValue, case .malformed(let error) = ConfigXMLElement.read(text) else { continue }
+                let (location, note) = position(entry.value, line: error.line, column: error.column, namingColumn: true)
+                out.append(.error(
+                    at: location,
+                    "\(key) of \(S.name(resource)) is not well-formed XML\(note): \(error.message)",
+                    hint: "ClickHouse refuses to start on a configuration file it cannot parse; fix the XML"))
+            }
+        }
+        return out
     }
 
     /// The disks of a file: the children of every `<disks>` element.
@@ -45,9 +71,10 @@ enum ClickHouseRules {
                     let url = S.trim(endpoint.text)
                     guard !url.containsBytes("{replica}") else { continue }
                     let example = (url.hasSuffix("/") ? String(url.dropLast()) : url) + "/{replica}"
+                    let (location, note) = position(file.node, line: endpoint.line, column: endpoint.column)
                     out.append(.error(
-                        at: file.node.location,
-                        "the endpoint of S3 disk \"\(disk.name)\" in \(file.key) (line \(endpoint.line) of the file) has no {replica}, so every replica of \(S.name(chi)) writes the same objects",
+                        at: location,
+                        "the endpoint of S3 disk \"\(disk.name)\" in \(file.key)\(note) has no {replica}, so every replica of \(S.name(chi)) writes the same objects",
                         hint: "end the endpoint's path with {replica}: <endpoint>\(example)</endpoint>"))
                 }
             }
@@ -81,9 +108,12 @@ enum ClickHouseRules {
             guard !volumes.isEmpty else { continue }
             for file in context.memoized("config-files \(chi.id)", { configFiles(chi) }) {
                 for disk in disks(file) where disk.childText("type") == "cache" {
-                    guard let maxSize = disk.childText("max_size"), let cache = S.bytes(maxSize) else { continue }
+                    guard let element = disk.child("max_size"), let maxSize = disk.childText("max_size"), let cache = S.bytes(maxSize) else { continue }
                     for volume in volumes where cache >= volume.bytes {
-                        let (location, parameter) = S.origin(of: maxSize, in: file.node)
+                        // A parameter's value is reported where it was set; a size written in
+                        // the file, at its element.
+                        var (location, parameter) = S.origin(of: maxSize, in: file.node)
+                        if parameter == nil { location = position(file.node, line: element.line, column: element.column).location }
                         out.append(.error(
                             at: location,
                             "cache disk \"\(disk.name)\" in \(file.key) has max_size \(maxSize)\(S.parameterNote(parameter)), which is not below the \(volume.size) data volume of \(S.name(chi)) (volumeClaimTemplates[name=\(volume.name)] at \(volume.node.location))",

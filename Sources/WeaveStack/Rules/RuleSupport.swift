@@ -134,16 +134,18 @@ enum RuleSupport {
 // MARK: - XML
 
 /// Just enough XML for ClickHouse configuration files: elements, text, comments, CDATA and
-/// processing instructions; attributes are kept. Malformed input gives nil, and the rules
-/// that read the file skip it (the ClickHouse server would reject it anyway), as does a
-/// file nested deeper than `maxDepth` elements, so no file can exhaust the stack.
+/// processing instructions; attributes are kept. Malformed input is an `XMLSyntaxError` at
+/// its line and column, which the `clickhouse-config-xml` rule reports (the ClickHouse
+/// server would refuse the file at start-up); the other rules skip such a file. A file nested
+/// deeper than `maxDepth` elements is skipped too, unread, so no file can exhaust the stack.
 struct ConfigXMLElement: Sendable {
     var name: String
     var attributes: [String: String] = [:]
     var children: [ConfigXMLElement] = []
     var text = ""
-    /// 1-based line of the element's start tag in the text.
+    /// 1-based line and column (in bytes) of the element's start tag in the text.
     var line: Int
+    var column: Int = 1
 
     func child(_ name: String) -> ConfigXMLElement? { children.first { $0.name == name } }
     func childText(_ name: String) -> String? { child(name).map { RuleSupport.trim($0.text) } }
@@ -156,10 +158,37 @@ struct ConfigXMLElement: Sendable {
 
     static let maxDepth = 256
 
+    /// The file's root element; nil when it is malformed or too deep.
     static func parse(_ text: String) -> ConfigXMLElement? {
-        var parser = XMLLiteParser(Array(text.utf8))
-        return parser.document()
+        if case .element(let root) = read(text) { return root }
+        return nil
     }
+
+    enum Reading: Sendable {
+        case element(ConfigXMLElement)
+        case malformed(XMLSyntaxError)
+        case tooDeep
+    }
+
+    static func read(_ text: String) -> Reading {
+        var parser = XMLLiteParser(Array(text.utf8))
+        do {
+            guard let root = try parser.document() else { return .tooDeep }
+            return .element(root)
+        } catch let error as XMLSyntaxError {
+            return .malformed(error)
+        } catch {
+            return .malformed(XMLSyntaxError(line: 1, column: 1, message: "\(error)"))
+        }
+    }
+}
+
+/// Where and why a configuration file is not well-formed XML.
+struct XMLSyntaxError: Error, Sendable, Equatable {
+    /// 1-based, in the file's text; the column counts bytes.
+    var line: Int
+    var column: Int
+    var message: String
 }
 
 /// Reads UTF-8 bytes: every character with a meaning in XML is ASCII, and the bytes of
@@ -168,63 +197,91 @@ struct XMLLiteParser {
     let s: [UInt8]
     var i = 0
     var line = 1
+    /// Index of the first byte of the current line.
+    var lineStart = 0
 
-    init(_ s: [UInt8]) { self.s = s }
+    init(_ s: [UInt8]) {
+        self.s = s
+        if s.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3; lineStart = 3 }  // a byte-order mark
+    }
 
-    mutating func document() -> ConfigXMLElement? {
+    var column: Int { i - lineStart + 1 }
+
+    func fail(_ message: String, line: Int, column: Int) -> XMLSyntaxError {
+        XMLSyntaxError(line: line, column: column, message: message)
+    }
+
+    /// The root element; nil when the file nests deeper than `maxDepth`.
+    mutating func document() throws -> ConfigXMLElement? {
         var root: ConfigXMLElement?
         var stack: [ConfigXMLElement] = []
         while i < s.count {
+            let (atLine, atColumn) = (line, column)
             if s[i] == UInt8(ascii: "<") {
                 if starts("<!--") {
-                    guard skip(past: "-->") else { return nil }
+                    guard skip(past: "-->") else { throw fail("the comment is not closed: there is no -->", line: atLine, column: atColumn) }
                 } else if starts("<![CDATA[") {
                     i += 9
                     let start = i
-                    guard skip(past: "]]>") else { return nil }
-                    if !stack.isEmpty { stack[stack.count - 1].text += string(start, i - 3) }
+                    guard skip(past: "]]>") else { throw fail("the CDATA section is not closed: there is no ]]>", line: atLine, column: atColumn) }
+                    guard !stack.isEmpty else { throw fail("a CDATA section outside the root element", line: atLine, column: atColumn) }
+                    stack[stack.count - 1].text += string(start, i - 3)
                 } else if starts("<?") || starts("<!") {
-                    guard skip(past: ">") else { return nil }
+                    guard skip(past: ">") else { throw fail("the declaration is not closed: there is no >", line: atLine, column: atColumn) }
                 } else if starts("</") {
                     i += 2
                     let name = readName()
-                    guard skip(past: ">"), let open = stack.popLast(), open.name == name else { return nil }
+                    skipSpace()
+                    guard i < s.count, s[i] == UInt8(ascii: ">") else { throw fail("the closing tag </\(name)> is not closed with >", line: atLine, column: atColumn) }
+                    i += 1
+                    guard let open = stack.popLast() else {
+                        throw fail("the closing tag </\(name)> has no opening tag", line: atLine, column: atColumn)
+                    }
+                    guard open.name == name else {
+                        throw fail("the closing tag </\(name)> does not match <\(open.name)> of line \(open.line)", line: atLine, column: atColumn)
+                    }
                     if stack.isEmpty {
-                        guard root == nil else { return nil }
                         root = open
                     } else {
                         stack[stack.count - 1].children.append(open)
                     }
                 } else {
-                    let startLine = line
                     i += 1
                     let name = readName()
-                    guard !name.isEmpty else { return nil }
-                    var element = ConfigXMLElement(name: name, line: startLine)
+                    guard !name.isEmpty else { throw fail("a < that starts no element: write &lt; for a literal <", line: atLine, column: atColumn) }
+                    if stack.isEmpty, root != nil {
+                        throw fail("a second root element <\(name)>: a configuration file has one root, <clickhouse>", line: atLine, column: atColumn)
+                    }
+                    var element = ConfigXMLElement(name: name, line: atLine, column: atColumn)
                     var selfClosing = false
                     while true {
                         skipSpace()
-                        guard i < s.count else { return nil }
+                        guard i < s.count else { throw fail("the tag <\(name)> is not closed with >", line: atLine, column: atColumn) }
                         if s[i] == UInt8(ascii: ">") { i += 1; break }
                         if starts("/>") { i += 2; selfClosing = true; break }
+                        let (attributeLine, attributeColumn) = (line, column)
                         let attribute = readName()
                         skipSpace()
-                        guard !attribute.isEmpty, i < s.count, s[i] == UInt8(ascii: "=") else { return nil }
+                        guard !attribute.isEmpty, i < s.count, s[i] == UInt8(ascii: "=") else {
+                            throw fail(attribute.isEmpty ? "an unexpected character in the tag <\(name)>" : "the attribute \(attribute) of <\(name)> has no value: write \(attribute)=\"...\"",
+                                       line: attributeLine, column: attributeColumn)
+                        }
                         i += 1
                         skipSpace()
-                        guard i < s.count, s[i] == UInt8(ascii: "\"") || s[i] == UInt8(ascii: "'") else { return nil }
+                        guard i < s.count, s[i] == UInt8(ascii: "\"") || s[i] == UInt8(ascii: "'") else {
+                            throw fail("the value of attribute \(attribute) of <\(name)> is not quoted", line: line, column: column)
+                        }
                         let quote = s[i]
                         i += 1
                         let start = i
                         while i < s.count, s[i] != quote { advance() }
-                        guard i < s.count else { return nil }
+                        guard i < s.count else { throw fail("the value of attribute \(attribute) of <\(name)> is not closed", line: attributeLine, column: attributeColumn) }
                         element.attributes[attribute] = Self.unescape(string(start, i))
                         i += 1
                     }
                     guard stack.count < ConfigXMLElement.maxDepth else { return nil }
                     if selfClosing {
                         if stack.isEmpty {
-                            guard root == nil else { return nil }
                             root = element
                         } else {
                             stack[stack.count - 1].children.append(element)
@@ -236,10 +293,26 @@ struct XMLLiteParser {
             } else {
                 let start = i
                 while i < s.count, s[i] != UInt8(ascii: "<") { advance() }
-                if !stack.isEmpty { stack[stack.count - 1].text += Self.unescape(string(start, i)) }
+                if !stack.isEmpty {
+                    stack[stack.count - 1].text += Self.unescape(string(start, i))
+                } else if let first = s[start..<i].firstIndex(where: { !Self.isSpace($0) }) {
+                    let (l, c) = position(of: first)
+                    throw fail(root == nil ? "text before the root element" : "text after the root element </\(root!.name)>", line: l, column: c)
+                }
             }
         }
-        return stack.isEmpty ? root : nil
+        if let open = stack.last {
+            throw fail("the element <\(open.name)> is not closed: the file ends before </\(open.name)>", line: open.line, column: open.column)
+        }
+        guard let root else { throw fail("the file holds no element: a configuration file has a root element, <clickhouse>", line: line, column: column) }
+        return root
+    }
+
+    /// Line and column of an index at or before `i`.
+    func position(of index: Int) -> (Int, Int) {
+        var l = 1, start = 0
+        for j in 0..<index where s[j] == UInt8(ascii: "\n") { l += 1; start = j + 1 }
+        return (l, index - start + 1)
     }
 
     func starts(_ prefix: String) -> Bool {
@@ -252,7 +325,7 @@ struct XMLLiteParser {
     }
 
     mutating func advance() {
-        if s[i] == UInt8(ascii: "\n") { line += 1 }
+        if s[i] == UInt8(ascii: "\n") { line += 1; lineStart = i + 1 }
         i += 1
     }
 

@@ -6,6 +6,7 @@ public enum RuleID {
     public static let keeperNodes = "keeper-nodes"
     public static let replicatedClusterName = "replicated-cluster-name"
     public static let replicatedFlag = "replicated-flag"
+    public static let clickHouseConfigXML = "clickhouse-config-xml"
     public static let s3ReplicaPlaceholder = "s3-replica-placeholder"
     public static let cacheBelowVolume = "cache-below-volume"
     public static let keeperVersion = "keeper-version"
@@ -25,6 +26,7 @@ public enum WeaveRules {
         Rule(RuleID.keeperNodes, "ClickHouseInstallation zookeeper.nodes name every Keeper replica (host chk-<installation>-<cluster>-0-<i>.<namespace>.svc.cluster.local, port 2181), no more, no fewer", check: .byStage(WeaveWiring.Stage.name)),
         Rule(RuleID.replicatedClusterName, "weave-trace's WF_CLICKHOUSE_REPLICATED_CLUSTER is the ClickHouse cluster's name", check: .byStage(WeaveWiring.Stage.name)),
         Rule(RuleID.replicatedFlag, "W&B global.clickhouse.replicated and WF_CLICKHOUSE_REPLICATED say whether the cluster has more than one replica", check: .byStage(WeaveWiring.Stage.name)),
+        Rule(RuleID.clickHouseConfigXML, "every .xml file in a ClickHouse or Keeper installation's spec.configuration.files is well-formed XML", check: .resources(ClickHouseRules.xmlWellFormed)),
         Rule(RuleID.s3ReplicaPlaceholder, "every S3 <endpoint> in the ClickHouse config.d/*.xml files ends in a path holding {replica}", check: .resources(ClickHouseRules.replicaPlaceholder)),
         Rule(RuleID.cacheBelowVolume, "a cache disk's <max_size> is below the data volume claim's resources.requests.storage", check: .resources(ClickHouseRules.cacheBelowVolume)),
         Rule(RuleID.keeperVersion, "the Keeper image version is at least the ClickHouse server's (numeric tags; others are skipped)", check: .resources(ClickHouseRules.keeperVersion)),

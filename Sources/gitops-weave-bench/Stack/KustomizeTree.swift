@@ -59,15 +59,16 @@ struct KustomizeTree {
         try? fm.removeItem(at: root)
         try fm.createDirectory(at: root, withIntermediateDirectories: true)
 
-        let base = try Self.files(in: source.root.appendingPathComponent("base"))
+        let base = try Self.files(in: source.root.appendingPathComponent("base"), source: project.source, root: project.baseDirectory)
         var runs: [String: [Run]] = [:]
         for layer in try fm.contentsOfDirectory(atPath: source.root.appendingPathComponent("layers").path).sorted() {
             let dir = source.root.appendingPathComponent("layers").appendingPathComponent(layer)
-            if !(try Self.files(in: dir.appendingPathComponent("json-patches"))).isEmpty {
+            if !(try Self.files(in: dir.appendingPathComponent("json-patches"), source: project.source, root: "")).isEmpty {
                 throw BenchError("layer \(layer) has json-patches; the kustomize tree does not translate them yet")
             }
-            runs[layer] = Self.runs(resources: try Self.files(in: dir.appendingPathComponent("resources")),
-                                    patches: try Self.files(in: dir.appendingPathComponent("patches")))
+            let root = project.layerPath(layer)
+            runs[layer] = Self.runs(resources: try Self.files(in: dir.appendingPathComponent("resources"), source: project.source, root: root),
+                                    patches: try Self.files(in: dir.appendingPathComponent("patches"), source: project.source, root: root))
         }
 
         // Shared files: written once.
@@ -137,13 +138,19 @@ struct KustomizeTree {
             .write(to: aggregate.appendingPathComponent("kustomization.yaml"), atomically: false, encoding: .utf8)
     }
 
-    /// The YAML files of a directory, sorted by name, as gitops-weave reads them.
-    static func files(in dir: URL) throws -> [SourceFile] {
+    /// The YAML files of a directory, sorted by name, as gitops-weave reads them. kustomize
+    /// has no `$file`: a file that embeds one is written with the embedded text inline, as a
+    /// kustomize user would write it.
+    static func files(in dir: URL, source: any SourceTree, root: String) throws -> [SourceFile] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
         return try names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { name in
-            let text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
-            let docs = try YAMLParser().parseStream(text, file: dir.appendingPathComponent(name).path)
-            return SourceFile(name: name, text: text, documents: docs.filter { !$0.isNull })
+            var text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+            var docs = try YAMLParser().parseStream(text, file: dir.appendingPathComponent(name).path).filter { !$0.isNull }
+            if text.contains(EmbeddedFile.key) {
+                docs = try docs.map { try EmbeddedFile.resolve($0, root: root, source: source) ?? $0 }
+                text = YAMLEmitter().emitStream(docs)
+            }
+            return SourceFile(name: name, text: text, documents: docs)
         }
     }
 
