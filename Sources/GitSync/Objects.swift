@@ -43,6 +43,8 @@ public struct CommitInfo: Sendable {
     public var time: Int64
     /// When the author wrote it.
     public var authorTime: Int64
+    /// The author's time zone, in minutes east of UTC.
+    public var authorOffset: Int = 0
 }
 
 // MARK: - Reading and writing objects
@@ -147,7 +149,7 @@ extension Repository {
             id: id, tree: ObjectID(git_commit_tree_id(commit).pointee), parents: parents,
             message: git_commit_message(commit).map { String(cString: $0) } ?? "",
             author: Signature(name: String(cString: author.name), email: String(cString: author.email)),
-            time: Int64(git_commit_time(commit)), authorTime: Int64(author.when.time))
+            time: Int64(git_commit_time(commit)), authorTime: Int64(author.when.time), authorOffset: Int(author.when.offset))
     }
 
     /// Creates a commit object without moving any reference.

@@ -71,14 +71,14 @@ struct CheckCommand: ParsableCommand {
         if output.format == .text { diagnostics.print() }
 
         let repository = try openRepository()
-        let target = rendered.renderedBranch(in: repository)
+        let target = rendered.renderedBranch(in: repository, hydrator: project.hydrator)
         let report = try Freshness.check(renders, against: target, environmentsInSource: selection.isSelection ? nil : Set(allNames))
         switch output.format {
-        case .text: printText(report, provenance: provenance)
+        case .text: printText(report, provenance: provenance, target: target)
         case .json:
             try JSONOutput.print(CheckReport(
                 report, provenance: provenance,
-                branch: rendered.layout == .directory ? RenderedBranch.qualified(rendered.branch) : "refs/heads/env/*",
+                branch: rendered.layout == .directory ? RenderedBranch.qualified(target.branch) : "refs/heads/env/*\(target.environmentSuffix)",
                 layout: rendered.layout,
                 diagnostics: diagnostics.json))
         }
@@ -103,11 +103,8 @@ struct CheckCommand: ParsableCommand {
         return opened
     }
 
-    var branchLabel: String {
-        rendered.layout == .directory ? "branch \(rendered.branch)" : "branches env/<name>"
-    }
-
-    func printText(_ report: Freshness.Report, provenance: RenderedEnvironment.Provenance) {
+    func printText(_ report: Freshness.Report, provenance: RenderedEnvironment.Provenance, target: RenderedBranch) {
+        let branchLabel = rendered.layout == .directory ? "branch \(target.branch)" : "branches env/<name>\(target.environmentSuffix)"
         var source = provenance.sourceRevision.map { String($0.prefix(7)) } ?? "the working tree"
         if provenance.sourceDirty { source += " with uncommitted changes" }
         if report.isFresh {

@@ -79,7 +79,9 @@ struct HistoryCommand: ParsableCommand {
         guard let repository = try Repository.discover(containing: location) else {
             throw Diagnostic.error(at: nil, "\(location) is not in a git repository", hint: "pass --repo PATH")
         }
-        let target = rendered.renderedBranch(in: repository)
+        // The branch named, as it is: history may read a promoted branch as well as the
+        // staging branch publish writes (-next, with output.hydrator).
+        let target = rendered.renderedBranch(in: repository, hydrator: nil)
         let reference = target.reference(for: environment)
         if try target.tip(for: environment) == nil {
             throw Diagnostic.error(at: nil, rendered.layout == .directory

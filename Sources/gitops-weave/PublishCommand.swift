@@ -82,6 +82,11 @@ struct PublishCommand: ParsableCommand {
                                    hint: "commit them first, or pass --allow-dirty (the commit then says the source was dirty)")
         }
 
+        if project.hydrator != nil, sourceInfo.commit == nil || sourceInfo.dirty {
+            throw Diagnostic.error(at: nil, "output.hydrator names the dry commit each rendered commit comes from, and \(sourceInfo.commit == nil ? "a source that is not a git commit" : "a source with uncommitted changes") has none",
+                                   hint: "commit the changes, then publish; or set output.hydrator: false in \(project.file) to publish without the contract")
+        }
+
         // Render everything first: nothing is committed unless every environment renders.
         let pipeline = RenderPipeline(renderer: Renderer(project: project),
                                       provenance: .init(sourceRevision: sourceInfo.commit, sourceDirty: sourceInfo.dirty),
@@ -107,6 +112,7 @@ struct PublishCommand: ParsableCommand {
         options.layout = layoutOptions.layout
         options.pushTo = pushTo
         options.localIsCache = repo.map(Self.isURL) ?? false
+        options.hydrator = project.hydrator
         let result = try Publisher(repository: target).publish(rendered, options: options)
         var reported = diagnostics
         reported.append(contentsOf: result.notices)
@@ -176,7 +182,7 @@ struct PublishCommand: ParsableCommand {
         let info = try head.flatMap { ObjectID(hex: $0) }.map { try repository.commitInfo($0) }
         let location = repository.remoteURL("origin") ?? repository.workTree.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? repository.gitDirectory
         return Publisher.Source(commit: head, repository: location, dirty: try repository.hasUncommittedChanges(),
-                                author: info?.author, authorDate: info?.authorTime)
+                                author: info?.author, authorDate: info?.authorTime, authorOffset: info?.authorOffset ?? 0, message: info?.message)
     }
 
     func report(_ result: Publisher.Result, names: [String], source: Publisher.Source, diagnostics: DiagnosticList) throws {

@@ -92,9 +92,12 @@ struct RenderedBranchOptions: ParsableArguments {
 
     var layout: RenderedLayout { layoutOptions.layout }
 
-    /// The rendered branch (or env/<name> branches) in `repository`.
-    func renderedBranch(in repository: Repository) -> RenderedBranch {
-        RenderedBranch(repository: repository, layout: layout, branch: branch)
+    /// The rendered branch (or env/<name> branches) in `repository`: the ones publish
+    /// writes, so the staging branches (`-next`) when the project's hydrator output has them.
+    func renderedBranch(in repository: Repository, hydrator: HydratorOutput?) -> RenderedBranch {
+        let suffix = hydrator?.suffix ?? ""
+        let name = suffix.isEmpty || branch.hasPrefix("refs/") || branch.hasSuffix(suffix) ? branch : branch + suffix
+        return RenderedBranch(repository: repository, layout: layout, branch: name, environmentSuffix: suffix)
     }
 }
 

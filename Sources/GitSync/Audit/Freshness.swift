@@ -34,8 +34,9 @@ public struct StaleEnvironment: Sendable, Equatable {
 /// Compares committed environments with a fresh render by blob id: nothing committed is
 /// read except tree listings, and the render is hashed in memory.
 public enum Freshness {
-    /// Names the source revision, so it differs on every commit; never compared.
-    public static let ignoredFiles: Set<String> = [RenderedEnvironment.metadataFile]
+    /// Name the source revision, so they differ on every commit (render-info.txt, the
+    /// hydrator contract's files), or are written by publish alone: never compared.
+    public static let ignoredFiles: Set<String> = HydratorContract.pathFiles.union([RenderedEnvironment.metadataFile, HydratorContract.attributesFile])
 
     /// The difference between a rendered environment's files and a committed one's, by
     /// blob id; nil when they match (ignored files aside).

@@ -12,11 +12,15 @@ public struct RenderedBranch {
     /// The branch of the directory layout: a name (`rendered`, read as `refs/heads/rendered`)
     /// or a full reference (`refs/remotes/origin/rendered`).
     public let branch: String
+    /// What follows an environment's name in its branch (branch layout): `-next` for the
+    /// staging branches of the hydrator contract.
+    public let environmentSuffix: String
 
-    public init(repository: Repository, layout: RenderedLayout, branch: String) {
+    public init(repository: Repository, layout: RenderedLayout, branch: String, environmentSuffix: String = "") {
         self.repository = repository
         self.layout = layout
         self.branch = branch
+        self.environmentSuffix = environmentSuffix
     }
 
     static let branchPrefix = "refs/heads/env/"
@@ -25,7 +29,7 @@ public struct RenderedBranch {
     public func reference(for environment: String) -> String {
         switch layout {
         case .directory: return Self.qualified(branch)
-        case .branch: return Self.branchPrefix + environment
+        case .branch: return Self.branchPrefix + environment + environmentSuffix
         }
     }
 
@@ -58,8 +62,12 @@ public struct RenderedBranch {
         case .branch:
             var out: [String: ObjectID] = [:]
             for (ref, tip) in try repository.references(under: Self.branchPrefix) {
-                let name = String(ref.dropFirst(Self.branchPrefix.count))
+                var name = String(ref.dropFirst(Self.branchPrefix.count))
                 guard !name.contains("/") else { continue }
+                if !environmentSuffix.isEmpty {
+                    guard name.hasSuffix(environmentSuffix) else { continue }
+                    name = String(name.dropLast(environmentSuffix.count))
+                }
                 out[name] = try repository.commitInfo(tip).tree
             }
             return out

@@ -25,13 +25,20 @@ public final class Publisher {
         public var author: Signature?
         /// The source commit's author date, in seconds since 1970.
         public var authorDate: Int64?
+        /// The author's time zone, in minutes east of UTC.
+        public var authorOffset = 0
+        /// The source commit's message (for the hydrator contract's subject and body).
+        public var message: String?
 
-        public init(commit: String?, repository: String, dirty: Bool, author: Signature?, authorDate: Int64? = nil) {
+        public init(commit: String?, repository: String, dirty: Bool, author: Signature?, authorDate: Int64? = nil,
+                    authorOffset: Int = 0, message: String? = nil) {
             self.commit = commit
             self.repository = repository
             self.dirty = dirty
             self.author = author
             self.authorDate = authorDate
+            self.authorOffset = authorOffset
+            self.message = message
         }
     }
 
@@ -52,6 +59,15 @@ public final class Publisher {
         /// The local branches are only this tool's copy of the remote's (the repository
         /// kept per URL for `--repo URL`): they follow the remote, whatever it did.
         public var localIsCache = false
+        /// Write Argo CD's hydrator output contract (`HydratorContract`), on the staging
+        /// branches when it says so; nil: no contract.
+        public var hydrator: HydratorOutput?
+
+        /// The reference of the directory layout's branch.
+        var directoryReference: String { "refs/heads/\(branch)\(hydrator?.suffix ?? "")" }
+
+        /// The reference of an environment's branch (branch layout).
+        func environmentReference(_ name: String) -> String { Publisher.environmentBranchPrefix + name + (hydrator?.suffix ?? "") }
 
         public init(author: Signature, source: Source, environmentsInSource: Set<String>) {
             self.author = author
@@ -89,6 +105,7 @@ public final class Publisher {
     }
 
     public static let notesReference = "refs/notes/gitops-weave"
+    static let environmentBranchPrefix = "refs/heads/env/"
 
     let repository: Repository
 
@@ -100,7 +117,12 @@ public final class Publisher {
         try refuseCheckedOutTargets(options)
         // Hashing touches no repository, so it runs on every core; `prepare` is static so
         // the workers cannot reach `repository`, which belongs to this thread.
-        let prepared = environments.concurrentMap { Self.prepare($0) }
+        if options.hydrator != nil, options.source.commit == nil || options.source.dirty {
+            throw PublishError.hydratorNeedsCommit
+        }
+        let prepared = environments.concurrentMap { env in
+            Self.prepare(env, adding: options.hydrator == nil ? [] : HydratorContract.files(for: env.name, source: options.source, layout: options.layout))
+        }
         // Many new objects (a first publish, a change to every environment) go through an
         // in-memory store and land as one pack; a few are written loose, as git does, so
         // that everyday publishes do not pile up small packs.
@@ -143,11 +165,12 @@ public final class Publisher {
 
     /// Hashes an environment's files and tree in memory. An unchanged environment costs
     /// no I/O at all: its tree id equals the one on the branch.
-    static func prepare(_ environment: RenderedEnvironment) -> PreparedEnvironment {
+    static func prepare(_ environment: RenderedEnvironment, adding extra: [RenderedEnvironment.File] = []) -> PreparedEnvironment {
         var files: [String: ObjectID] = [:]
         var contents: [ObjectID: Data] = [:]
         var blobs: [(path: Substring, id: ObjectID)] = []
-        for file in environment.files {
+        // Trees list their entries sorted, so the extra files' place does not matter.
+        for file in environment.files + extra {
             let data = Data(file.contents.utf8)
             let id = Repository.blobID(data)
             files[file.path] = id
@@ -212,7 +235,11 @@ public final class Publisher {
         precondition(written == env.tree, "tree id mismatch")
     }
 
-    static let bookkeepingFiles = RenderedEnvironment.bookkeepingFiles
+    /// Files that are not resources: left out of the lists of changed resources.
+    static let bookkeepingFiles = RenderedEnvironment.bookkeepingFiles.union(HydratorContract.pathFiles).union([HydratorContract.attributesFile])
+    /// Files that name the source commit, so that every commit changes them: a difference in
+    /// their contents alone is no change (one in which of them exist is).
+    static let volatileFiles: Set<String> = HydratorContract.pathFiles.union([RenderedEnvironment.metadataFile])
 
     /// Compares an environment with what the branch holds; nil when nothing but its
     /// metadata differs.
@@ -223,8 +250,9 @@ public final class Publisher {
         }
         if old.id == env.tree { return nil }
         let oldFiles = try repository.blobPaths(in: old.id)
-        let metadata = RenderedEnvironment.metadataFile
-        if oldFiles.filter({ $0.key != metadata }) == env.files.filter({ $0.key != metadata }) { return nil }
+        if Set(oldFiles.keys) == Set(env.files.keys), oldFiles.allSatisfy({ Self.volatileFiles.contains($0.key) || env.files[$0.key] == $0.value }) {
+            return nil
+        }
         var change = EnvironmentChange(environment: env.name, kind: .changed)
         for (path, id) in env.files where !Self.bookkeepingFiles.contains(path) {
             if let before = oldFiles[path] {
@@ -251,7 +279,7 @@ public final class Publisher {
     // MARK: Directory layout
 
     func publishDirectory(_ envs: [PreparedEnvironment], _ options: Options) throws -> Result {
-        let ref = "refs/heads/\(options.branch)"
+        let ref = options.directoryReference
         var retries = 0
         for attempt in 1...options.maxAttempts {
             let base = try base(ref, options)
@@ -284,6 +312,7 @@ public final class Publisher {
                 retries += 1
                 continue
             }
+            if options.hydrator != nil { entries += try hydratorRootEntries(options) }
             let tree = try repository.writeTree(entries, keepingOthersFrom: rootTree, removing: removed)
             let message = CommitMessage(changes: changes, options: options).text
             let commit = try repository.createCommit(tree: tree, parents: tip.map { [$0] } ?? [], message: message, author: options.author)
@@ -304,7 +333,7 @@ public final class Publisher {
         var changes: [EnvironmentChange] = []
         var retries = 0
         for env in envs {
-            let ref = "refs/heads/env/\(env.name)"
+            let ref = options.environmentReference(env.name)
             var done = false
             for attempt in 1...options.maxAttempts {
                 let base = try base(ref, options)
@@ -334,8 +363,14 @@ public final class Publisher {
             if !done { throw PublishError.gaveUp(reference: ref, attempts: options.maxAttempts) }
         }
         // Branches of environments the source no longer has.
-        for (ref, tip) in try repository.references(under: "refs/heads/env/") {
-            let name = String(ref.dropFirst("refs/heads/env/".count))
+        let suffix = options.hydrator?.suffix ?? ""
+        for (ref, tip) in try repository.references(under: Self.environmentBranchPrefix) {
+            var name = String(ref.dropFirst(Self.environmentBranchPrefix.count))
+            // With staging, env/<name>-next is publish's, and env/<name> the promoter's.
+            if !suffix.isEmpty {
+                guard name.hasSuffix(suffix) else { continue }
+                name = String(name.dropLast(suffix.count))
+            }
             guard !options.environmentsInSource.contains(name), !name.contains("/") else { continue }
             guard try isRenderedEnvironment(try repository.commitInfo(tip).tree) else { continue }
             try repository.deleteReference(ref, expected: tip)
@@ -507,14 +542,32 @@ public final class Publisher {
         text += "rendered-by: gitops-weave \(GitopsWeaveVersion.current)\n"
         // setNote flushes the batch before it moves the notes reference.
         try repository.setNote(text, on: commit, notesRef: Self.notesReference, author: options.author)
-        shareNotes(text, on: commit, options)
+        shareNotes(text, on: commit, ref: Self.notesReference, options)
+        // The hydrator's note: how a promoter learns the dry commit was processed, also
+        // when it made no new commit.
+        if options.hydrator != nil, let dry = options.source.commit {
+            let note = HydratorContract.note(drySha: dry)
+            try repository.setNote(note, on: commit, notesRef: HydratorContract.notesReference, author: options.author)
+            shareNotes(note, on: commit, ref: HydratorContract.notesReference, options)
+        }
+    }
+
+    /// The root files of the directory layout's hydrator contract, written with every commit.
+    func hydratorRootEntries(_ options: Options) throws -> [TreeEntry] {
+        let files = [(HydratorContract.metadataFile, HydratorContract.rootMetadata(options.source).json),
+                     (HydratorContract.attributesFile, HydratorContract.attributes)]
+        return try files.map { name, text in
+            let data = Data(text.utf8)
+            let id = Repository.blobID(data)
+            if let batch { try batch.writeBlob(data, id: id) } else if !repository.hasObject(id) { _ = try repository.writeBlob(data) }
+            return TreeEntry(name: name, id: id, kind: .blob)
+        }
     }
 
     /// Pushes the notes alongside the branch, so the remote knows the last processed source
     /// too. Best effort: notes are a record, and a publish that landed must not fail on them.
-    func shareNotes(_ text: String, on commit: ObjectID, _ options: Options) {
+    func shareNotes(_ text: String, on commit: ObjectID, ref: String, _ options: Options) {
         guard let remote = options.pushTo else { return }
-        let ref = Self.notesReference
         for _ in 0..<3 {
             do {
                 try repository.push(remote, refspecs: ["\(ref):\(ref)"], credentials: options.credentials)
@@ -532,7 +585,7 @@ public final class Publisher {
     /// Writing to a branch the work tree has checked out would leave the checkout behind.
     func refuseCheckedOutTargets(_ options: Options) throws {
         guard let head = repository.headBranch(), !repository.isBare else { return }
-        let checkedOut = options.layout == .directory ? head == "refs/heads/\(options.branch)" : head.hasPrefix("refs/heads/env/")
+        let checkedOut = options.layout == .directory ? head == options.directoryReference : head.hasPrefix(Self.environmentBranchPrefix)
         if checkedOut {
             throw PublishError.checkedOut(branch: String(head.dropFirst("refs/heads/".count)))
         }
@@ -542,6 +595,7 @@ public final class Publisher {
 public enum PublishError: Error, CustomStringConvertible {
     case gaveUp(reference: String, attempts: Int)
     case checkedOut(branch: String)
+    case hydratorNeedsCommit
 
     public var description: String {
         switch self {
@@ -549,6 +603,8 @@ public enum PublishError: Error, CustomStringConvertible {
             return "\(ref) kept moving: gave up after \(n) attempts; nothing was overwritten"
         case .checkedOut(let branch):
             return "branch \(branch) is checked out in this work tree; publishing to it would leave the checkout stale"
+        case .hydratorNeedsCommit:
+            return "output.hydrator names the dry commit each rendered commit comes from, and a source with uncommitted changes has none: commit them, then publish"
         }
     }
 }

@@ -18,6 +18,8 @@ public struct Project: Sendable {
     /// `output.flux.postBuild`: Flux's post-build substitution, for `sync-config flux` to
     /// copy into its Kustomizations; nil leaves substitution off.
     public var fluxPostBuild: Node?
+    /// `output.hydrator`: publish writes Argo CD's hydrator output contract; nil when off.
+    public var hydrator: HydratorOutput?
     public var parameters = OrderedDictionary<String, Parameter>()
     /// How patches in kustomize directories (overlays that are environments' sources, and
     /// kustomize layers) merge: kyaml, as kubectl kustomize does, unless the project says
@@ -91,7 +93,8 @@ public struct Project: Sendable {
             guard let o = output.mapping else {
                 throw Diagnostic.error(at: output.location, "output must be a mapping, not \(output.kindWithArticle)")
             }
-            try r.rejectUnknownKeys(o, allowed: ["directory", "target", "flux"], in: "output")
+            try r.rejectUnknownKeys(o, allowed: ["directory", "target", "flux", "hydrator"], in: "output")
+            if let h = o["hydrator"] { project.hydrator = try HydratorOutput.read(h) }
             if let flux = o["flux"], !flux.isNull {
                 guard let f = flux.mapping else {
                     throw Diagnostic.error(at: flux.location, "output.flux must be a mapping, such as flux: {postBuild: {substitute: {cluster: eu-1}}}")

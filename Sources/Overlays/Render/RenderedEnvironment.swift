@@ -12,6 +12,11 @@ public struct RenderedEnvironment: Sendable {
     public struct File: Sendable, Equatable {
         public var path: String
         public var contents: String
+
+        public init(path: String, contents: String) {
+            self.path = path
+            self.contents = contents
+        }
     }
 
     public static let kustomizationFile = "kustomization.yaml"
