@@ -1,7 +1,7 @@
 import Foundation
 import YAMLModel
 import MergeEngine
-import Overlays
+@testable import Overlays
 import WeaveStack
 import LocalFiles
 import Testing
@@ -178,6 +178,14 @@ struct ChartTests {
 
         let range = try Self.source(repository: "oci://ghcr.io/acme/charts", chart: Self.chart.replacingOccurrences(of: "\"4.11.3\"", with: "\"4.x\""))
         C.expect(try C.resource(try Self.rendered(range, "flux").resources, "OCIRepository"), "spec.ref.semver", "4.x")
+    }
+
+    @Test("which chart versions are semver ranges", arguments: [
+        ("4.11.3", false), ("1.2.3-fix", false), ("v2.0.0-xray.1", false), ("0.1.0+build.5", false),
+        ("4.x", true), ("4.11.X", true), ("x", true), ("*", true), ("~1.2", true), ("^1", true), (">=1.0 <2", true), ("1.2 || 1.4", true), (">=1.0,<2", true),
+    ])
+    func versionRanges(version: String, range: Bool) {
+        #expect(TargetForms.isVersionRange(version) == range)
     }
 
     @Test("the emitted values keep their provenance: a value points at the layer line that set it")

@@ -30,7 +30,7 @@ public enum TargetForms {
             }
             do {
                 let chart = try Chart(r)
-                out += try target == .argocd ? [application(chart)] : flux(chart)
+                out += target == .argocd ? [application(chart)] : flux(chart)
             } catch let d as Diagnostic {
                 diagnostics.append(d)
             } catch {
@@ -104,7 +104,7 @@ public enum TargetForms {
 
     /// The chart's source and release, both in the release's namespace, so that no object
     /// refers across namespaces (Flux's multi-tenancy lockdown forbids that).
-    static func flux(_ chart: Chart) throws -> [Resource] {
+    static func flux(_ chart: Chart) -> [Resource] {
         let b = builder(chart, target: .flux)
         let meta = b.map([("name", b.str(chart.name)), ("namespace", b.str(chart.namespace))])
         let source: Node
@@ -125,8 +125,7 @@ public enum TargetForms {
             ]))]))
         case .oci(let path):
             sourceID = ResourceID(apiVersion: "source.toolkit.fluxcd.io/v1", kind: "OCIRepository", namespace: chart.namespace, name: chart.name)
-            // An exact version is a tag; a range (1.x, ~1.2, >=1.0) is matched as semver.
-            let isRange = chart.version.contains { "*^~<>=| x".contains($0) }
+            let isRange = Self.isVersionRange(chart.version)
             source = b.map([
                 ("apiVersion", b.str(sourceID.apiVersion)), ("kind", b.str(sourceID.kind)), ("metadata", meta),
                 ("spec", b.map([
@@ -156,6 +155,14 @@ public enum TargetForms {
             Resource(node: source, id: sourceID),
             Resource(node: release, id: ResourceID(apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", namespace: chart.namespace, name: chart.name)),
         ]
+    }
+
+    /// Whether a chart version is a semver range (`1.x`, `~1.2`, `>=1.0 <2`, `^1`, `*`),
+    /// matched by an OCIRepository's `ref.semver`, rather than an exact version, which is
+    /// its tag. An `x` counts only as a whole part (`1.x`), not inside a tag (`1.2.3-fix`).
+    static func isVersionRange(_ version: String) -> Bool {
+        if version.contains(where: { "*^~<>=|, ".contains($0) }) { return true }
+        return version.split(separator: ".").contains { $0 == "x" || $0 == "X" }
     }
 
     static func builder(_ chart: Chart, target: SyncTarget) -> NodeBuilder {
