@@ -22,11 +22,11 @@ enum Finishing {
     /// name is looked up as a field literally called `metadata/name`, so it is always
     /// empty), its first ten hex digits with `0 1 3 a e` replaced so it reads as no word.
     static func hash(_ node: Node) -> String {
-        var fields: [(String, JSONValue)] = []
+        var fields: [(String, GoJSON)] = []
         let kind = node["kind"]?.stringValue ?? ""
-        func value(_ key: String) -> JSONValue {
+        func value(_ key: String) -> GoJSON {
             guard let v = node[key] else { return .string("") }
-            return v.scalar != nil ? .string(v.scalar!.isNull ? "" : v.scalar!.text) : JSONValue(v)
+            return v.scalar != nil ? .string(v.scalar!.isNull ? "" : v.scalar!.text) : GoJSON(v)
         }
         switch kind {
         case "ConfigMap":
@@ -36,13 +36,9 @@ enum Finishing {
             fields = [("kind", .string("Secret")), ("type", value("type")), ("name", .string("")), ("data", value("data"))]
             if node["stringData"]?.mapping != nil { fields.append(("stringData", value("stringData"))) }
         default:
-            var out = ""
-            JSONValue(node).write(into: &out)
-            return encode(out)
+            return encode(GoJSON(node).marshal(sortingKeys: true))
         }
-        var out = ""
-        JSONValue.object(fields).write(into: &out)
-        return encode(out)
+        return encode(GoJSON.object(fields).marshal(sortingKeys: true))
     }
 
     static func encode(_ json: String) -> String {
@@ -167,64 +163,3 @@ enum Finishing {
     }
 }
 
-/// JSON as Go's encoding/json writes it: object keys sorted, `<`, `>` and `&` escaped.
-indirect enum JSONValue {
-    case string(String)
-    case raw(String)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
-
-    init(_ node: Node) {
-        switch node.value {
-        case .scalar(let s):
-            switch s.tag {
-            case .string: self = .string(s.text)
-            case .null: self = .raw("null")
-            default: self = .raw(s.text)
-            }
-        case .sequence(let items): self = .array(items.map(JSONValue.init))
-        case .mapping(let m): self = .object(m.entries.map { ($0.key, JSONValue($0.value.value)) })
-        }
-    }
-
-    func write(into out: inout String) {
-        switch self {
-        case .raw(let text): out += text
-        case .string(let s): Self.quote(s, into: &out)
-        case .array(let items):
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                item.write(into: &out)
-            }
-            out += "]"
-        case .object(let fields):
-            out += "{"
-            for (i, (k, v)) in fields.sorted(by: { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }).enumerated() {
-                if i > 0 { out += "," }
-                Self.quote(k, into: &out)
-                out += ":"
-                v.write(into: &out)
-            }
-            out += "}"
-        }
-    }
-
-    static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                out += String(format: "\\u%04x", u.value)
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        out += "\""
-    }
-}

@@ -466,35 +466,3 @@ struct StartingPointTests {
         #expect(Self.choose("d", "c") == .diverged(local: Self.id("d"), remote: Self.id("c"), related: false))
     }
 }
-
-// MARK: - The hydrator contract's formats
-
-@Suite("hydrator contract formats")
-struct HydratorFormatTests {
-    @Test("JSON strings as Go writes them without HTML escaping")
-    func strings() {
-        #expect(JSONText.string("a\"b\\c\nd\te\r") == #""a\"b\\c\nd\te\r""#)
-        #expect(JSONText.string("<&>") == "\"<&>\"")
-        #expect(JSONText.string("\u{1}\u{1f}") == #""\u0001\u001f""#)
-        #expect(JSONText.string("\u{2028}\u{2029}é") == "\"\\u2028\\u2029é\"")
-        #expect(JSONText.indented(.object([("a", .array([])), ("b", .object([]))])) == "{\n  \"a\": [],\n  \"b\": {}\n}")
-    }
-
-    @Test("RFC 3339 dates keep the author's zone, in whole seconds")
-    func dates() {
-        #expect(HydratorContract.rfc3339(1_764_841_464, offsetMinutes: 0) == "2025-12-04T09:44:24Z")
-        #expect(HydratorContract.rfc3339(1_764_841_464, offsetMinutes: 60) == "2025-12-04T10:44:24+01:00")
-        #expect(HydratorContract.rfc3339(1_764_841_464, offsetMinutes: -570) == "2025-12-04T00:14:24-09:30")
-    }
-
-    @Test("a dry commit's message: subject, body without the reference trailers, the last value of each winning")
-    func messages() {
-        let m = HydratorContract.DryMessage("Subject line\n\nBody one.\n\nSigned-off-by: A <a@x>\nArgocd-reference-commit-sha: 1\nargocd-reference-commit-SHA: 2\n")
-        #expect(m.subject == "Subject line")
-        #expect(m.body == "Body one.\n\nSigned-off-by: A <a@x>")
-        #expect(m.reference?.sha == "2")
-        let plain = HydratorContract.DryMessage("Only a subject\n")
-        #expect(plain.subject == "Only a subject" && plain.body.isEmpty && plain.reference == nil)
-        #expect(HydratorContract.note(drySha: "abc") == #"{"drySha":"abc"}"#)
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import Overlays
+import YAMLModel
 
 /// The output contract of Argo CD's Source Hydrator (its commit server), which GitOps
 /// Promoter reads to tell which dry (source) commit a rendered commit was made from:
@@ -56,7 +57,7 @@ public enum HydratorContract {
         public var references: [Reference] = []
 
         public var json: String {
-            var fields: [(String, JSONText.Value)] = []
+            var fields: [(String, GoJSON)] = []
             func add(_ key: String, _ value: String) { if !value.isEmpty { fields.append((key, .string(value))) } }
             add("repoURL", repoURL)
             add("drySha", drySha)
@@ -67,14 +68,14 @@ public enum HydratorContract {
             add("body", body)
             if !references.isEmpty {
                 fields.append(("references", .array(references.map { r in
-                    var commit: [(String, JSONText.Value)] = []
+                    var commit: [(String, GoJSON)] = []
                     for (k, v) in [("author", r.author), ("date", r.date), ("subject", r.subject), ("body", r.body), ("sha", r.sha), ("repoUrl", r.repoURL)] where !v.isEmpty {
                         commit.append((k, .string(v)))
                     }
                     return .object([("commit", .object(commit))])
                 })))
             }
-            return JSONText.indented(.object(fields)) + "\n"
+            return GoJSON.object(fields).indented() + "\n"
         }
     }
 
@@ -112,7 +113,7 @@ public enum HydratorContract {
 
     /// The note on a rendered commit: compact JSON, as Go's json.Marshal writes it.
     public static func note(drySha: String) -> String {
-        "{\"drySha\":" + JSONText.string(drySha) + "}"
+        GoJSON.object([("drySha", .string(drySha))]).marshal(sortingKeys: false)
     }
 
     /// The files publish adds to an environment: in its folder (directory layout), or at
@@ -182,52 +183,5 @@ public enum HydratorContract {
             body = kept.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
             reference = found ? r : nil
         }
-    }
-}
-
-/// JSON text as Go's encoding/json writes it with SetEscapeHTML(false): `"key": value`,
-/// nested values indented by two spaces, `<`, `>` and `&` kept as they are.
-enum JSONText {
-    indirect enum Value {
-        case string(String)
-        case array([Value])
-        case object([(String, Value)])
-    }
-
-    static func indented(_ value: Value, indent: String = "") -> String {
-        switch value {
-        case .string(let s):
-            return string(s)
-        case .array(let items):
-            guard !items.isEmpty else { return "[]" }
-            let inner = indent + "  "
-            return "[\n" + items.map { inner + indented($0, indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
-        case .object(let fields):
-            guard !fields.isEmpty else { return "{}" }
-            let inner = indent + "  "
-            return "{\n" + fields.map { inner + string($0.0) + ": " + indented($0.1, indent: inner) }.joined(separator: ",\n") + "\n" + indent + "}"
-        }
-    }
-
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
