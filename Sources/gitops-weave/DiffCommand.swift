@@ -57,7 +57,7 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         var diff: RenderDiff?
         try Diagnostics.run(format: format == .json ? .json : .text) {
-            diff = try revisions.comparison(environments: selection.selection) { project, environments in
+            diff = try revisions.comparison(environments: selection.selection, selector: try selection.labelSelector()) { project, environments in
                 try validation.checkHead(project, environments, head: revisions.head)
             }.diff()
         }
@@ -126,7 +126,7 @@ struct AffectedCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run {
-            for env in try revisions.comparison(environments: selection.selection).diff().environments {
+            for env in try revisions.comparison(environments: selection.selection, selector: try selection.labelSelector()).diff().environments {
                 print(env.name)
             }
         }

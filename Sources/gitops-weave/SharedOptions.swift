@@ -2,6 +2,7 @@ import ArgumentParser
 import GitSync
 import LocalFiles
 import Overlays
+import MergeEngine
 import YAMLModel
 import Foundation
 
@@ -39,10 +40,11 @@ struct RevisionRange: ParsableArguments {
 
     /// The comparison of the source at `base` and at `head`; `inspectHead` sees what HEAD
     /// rendered.
-    func comparison(environments: [String]? = nil, inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) throws -> RevisionComparison {
+    func comparison(environments: [String]? = nil, selector: LabelSelector? = nil, inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) throws -> RevisionComparison {
         try refuseEnvironmentAsRevision()
         var comparison = RevisionComparison(source: source, base: base, head: head, stacks: .bundled, inspectHead: inspectHead)
         comparison.environments = environments
+        comparison.selector = selector
         return comparison
     }
 
@@ -112,19 +114,37 @@ struct EnvironmentOptions: ParsableArguments {
     @Flag(help: "Every environment (the default when none is named).")
     var all = false
 
+    @Option(name: [.customShort("l"), .customLong("selector")],
+            help: ArgumentHelp("The environments whose labels match, in kubectl's label-selector syntax: tier=prod, tier!=dev, storage in (gcs,minio), canary, !canary; commas mean and.", valueName: "SELECTOR"))
+    var selector: String?
+
     /// The names given with --env.
     var named: [String] { env.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } }
 
     /// Nil for all of them.
     var selection: [String]? { named.isEmpty ? nil : named }
 
-    func validate() throws {
-        if all && !named.isEmpty { throw ValidationError("name environments or pass --all, not both") }
+    /// `--selector`, parsed.
+    func labelSelector() throws -> LabelSelector? {
+        try selector.map { try LabelSelector(parsing: $0) }
     }
 
-    /// The environments named, each checked against the project; all of them when none is.
+    func validate() throws {
+        if all && !named.isEmpty { throw ValidationError("name environments or pass --all, not both") }
+        if all && selector != nil { throw ValidationError("pass --selector or --all, not both") }
+        if selector != nil && !named.isEmpty { throw ValidationError("name environments or pass --selector, not both") }
+    }
+
+    /// The environments named, each checked against the project, or those the selector
+    /// matches (at least one); all of them when none is named.
     func names(in project: Project, also arguments: [String] = []) throws -> [String] {
         let requested = arguments + named
+        if let selector = try labelSelector() {
+            guard requested.isEmpty else { throw ValidationError("name environments or pass --selector, not both") }
+            let matched = try project.environmentNames(matching: selector)
+            if matched.isEmpty { throw project.noMatch(selector) }
+            return matched
+        }
         guard !requested.isEmpty else { return try project.environmentNames() }
         // When environments/ cannot be listed (it leads outside the source, say), each name
         // gets the project's own error for its file.
@@ -158,10 +178,11 @@ struct EnvironmentArguments: ParsableArguments {
 
     func validate() throws {
         if options.all && !environments.isEmpty { throw ValidationError("name environments or pass --all, not both") }
+        if options.selector != nil && !environments.isEmpty { throw ValidationError("name environments or pass --selector, not both") }
     }
 
-    /// Whether names were given (not all environments).
-    var isSelection: Bool { !environments.isEmpty || !options.named.isEmpty }
+    /// Whether names or a selector were given (not all environments).
+    var isSelection: Bool { !environments.isEmpty || !options.named.isEmpty || options.selector != nil }
 
     func names(in project: Project) throws -> [String] {
         try options.names(in: project, also: environments)

@@ -5,7 +5,7 @@ import Testing
 /// resources, output target argocd.
 enum SyncSources {
     static let url = "https://git.example.com/weave/deploy.git"
-    static let usage = "  hint: usage: gitops-weave sync-config <tool> [<environments> ...] [--env <NAME> ...] [--all] [--source <DIR>] [--repo-url <URL>] [--branch <NAME>] [--layout <layout>] [--namespace <NS>] [--out <FILE>] (see --help)\n"
+    static let usage = "  hint: usage: gitops-weave sync-config <tool> [<environments> ...] [--env <NAME> ...] [--all] [--selector <SELECTOR>] [--source <DIR>] [--repo-url <URL>] [--branch <NAME>] [--layout <layout>] [--namespace <NS>] [--out <FILE>] (see --help)\n"
 
     static func small(_ scratch: Scratch, target: String = "argocd") throws -> URL {
         let src = scratch.url.appendingPathComponent("src")
@@ -271,7 +271,7 @@ struct SyncConfigCommandTests {
     @Test("an environment rendered for the other tool is an error at its target: line, or naming the project's output.target")
     func otherTool() throws {
         try expectFailure(["argocd", "--repo-url", S.url], stderr: """
-            environments/staging-gcs-flux.yaml:4:9: error: environment staging-gcs-flux is rendered for Flux (its file sets target: flux), so Argo CD cannot sync it
+            environments/staging-gcs-flux.yaml:5:9: error: environment staging-gcs-flux is rendered for Flux (its file sets target: flux), so Argo CD cannot sync it
               hint: name only the argocd environments, or set target: argocd in environments/staging-gcs-flux.yaml and publish again
 
             """)

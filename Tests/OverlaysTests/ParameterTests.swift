@@ -322,11 +322,11 @@ struct ParameterTests {
         let outcome = try s.render("test")
         #expect(C.headlines(outcome) == ["\(s.at(Self.env, 1, 1)): error: unknown key \"layer\" in an environment file"])
         // A project with no stack: only the engine's keys.
-        #expect(outcome.diagnostics.first?.hint == "did you mean \"layers\"? an environment file takes allowPlaintextSecrets, description, external, kustomize, layers, parameters, rules, target")
+        #expect(outcome.diagnostics.first?.hint == "did you mean \"layers\"? an environment file takes allowPlaintextSecrets, description, external, kustomize, labels, layers, parameters, rules, target")
         // With the Weave stack, its settings are keys too.
         try s.write("gitops-weave.yaml", "stacks: [weave]\n" + Self.projectFile)
         let weave = try s.render("test")
-        #expect(weave.diagnostics.first?.hint == "did you mean \"layers\"? an environment file takes allowPlaintextSecrets, description, external, kustomize, layers, nodes, parameters, platform, rules, target")
+        #expect(weave.diagnostics.first?.hint == "did you mean \"layers\"? an environment file takes allowPlaintextSecrets, description, external, kustomize, labels, layers, nodes, parameters, platform, rules, target")
     }
 
     @Test("a required parameter nothing uses needs no value")

@@ -87,7 +87,7 @@ struct PlainProjectTests {
         // Unknown to every stack: the plain list of keys.
         let other = try Self.weaveKindsWithoutTheStack(environment: "layers: [ha]\nplatfrom: {}\n")
         let o = Renderer(project: try other.project()).render(named: "plain")
-        #expect(o.diagnostics.first?.hint == "an environment file takes allowPlaintextSecrets, description, external, kustomize, layers, parameters, rules, target")
+        #expect(o.diagnostics.first?.hint == "an environment file takes allowPlaintextSecrets, description, external, kustomize, labels, layers, parameters, rules, target")
     }
 
     @Test("stacks: names known stacks, once each")

@@ -24,6 +24,8 @@ public struct RevisionComparison {
     /// Compare only these environments (nil: all of them). A name neither revision has
     /// is an error.
     public var environments: [String]?
+    /// Compare only the environments whose labels match, at either revision; one must.
+    public var selector: LabelSelector?
 
     public init(source: String, base: String?, head: String?, stacks: StackCatalog,
                 inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) {
@@ -56,6 +58,9 @@ public struct RevisionComparison {
                                        hint: closest.map { "did you mean \($0)?" } ?? "environments: " + all.joined(separator: ", "))
             }
         }
+        if let selector, before.resources.isEmpty, after.resources.isEmpty {
+            throw after.project.noMatch(selector, where: " at either revision")
+        }
         try inspectHead?(after.project, after.environments)
         return RenderDiff(before: before.resources, after: after.resources)
     }
@@ -76,6 +81,7 @@ public struct RevisionComparison {
         let project = try Project.load(from: tree, stacks: stacks)
         var names = try project.environmentNames()
         if let environments { names = names.filter(environments.contains) }
+        if let selector { names = try names.filter { selector.matches(try project.environment(named: $0).labels) } }
         // Laid out as in the rendered tree (order, sync waves), so the diff shows what is
         // committed; validation is the caller's, through `inspectHead`.
         let results = RenderPipeline(renderer: Renderer(project: project), provenance: .init(sourceRevision: nil, sourceDirty: false),

@@ -96,4 +96,29 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
     public func matches(_ labels: [String: String]) -> Bool {
         requirements.allSatisfy { $0.matches(labels) }
     }
+
+    /// A Kubernetes label name: an optional DNS subdomain prefix and `/`, then at most 63
+    /// letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit.
+    public static func isValidKey(_ key: String) -> Bool {
+        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let name = parts.last else { return false }
+        if parts.count == 2 {
+            let prefix = parts[0]
+            guard !prefix.isEmpty, prefix.count <= 253,
+                  prefix.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ label in
+                      !label.isEmpty && label.count <= 63 && label.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
+                          && label.first != "-" && label.last != "-"
+                  }) else { return false }
+        }
+        return !name.isEmpty && isValidValue(String(name))
+    }
+
+    /// A Kubernetes label value: empty, or at most 63 letters, digits, `-`, `_` and `.`,
+    /// starting and ending with a letter or digit.
+    public static func isValidValue(_ value: String) -> Bool {
+        guard !value.isEmpty else { return true }
+        func alphanumeric(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber) }
+        return value.count <= 63 && value.allSatisfy { alphanumeric($0) || "-_.".contains($0) }
+            && alphanumeric(value.first!) && alphanumeric(value.last!)
+    }
 }

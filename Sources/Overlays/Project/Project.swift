@@ -174,6 +174,23 @@ public struct Project: Sendable {
         }
     }
 
+    /// The environments whose labels match `selector`, in name order. An environment file
+    /// that does not read is an error, as it would be for any command naming it.
+    public func environmentNames(matching selector: LabelSelector) throws -> [String] {
+        try environmentNames().filter { selector.matches(try environment(named: $0).labels) }
+    }
+
+    /// The error for a selector that matches no environment, with the labels in use.
+    public func noMatch(_ selector: LabelSelector, where place: String = "") -> Diagnostic {
+        var pairs = Set<String>()
+        for name in (try? environmentNames()) ?? [] {
+            for (k, v) in (try? environment(named: name).labels) ?? [:] { pairs.insert("\(k)=\(v)") }
+        }
+        return Diagnostic.error(at: nil, "no environment matches the selector \"\(selector)\"\(place)",
+                                hint: pairs.isEmpty ? "no environment has labels yet: add labels: {tier: prod} to an environment file"
+                                                    : "labels in use: " + pairs.sorted().joined(separator: ", "))
+    }
+
     public func environmentFile(_ name: String) -> String {
         environmentsDirectory + "/" + name + ".yaml"
     }
@@ -228,11 +245,14 @@ public struct Environment: Sendable {
     }
 
     /// The keys the engine reads from every environment file.
-    public static let engineKeys = ["description", "kustomize", "layers", "parameters", "rules", "allowPlaintextSecrets", "external", "target"]
+    public static let engineKeys = ["description", "labels", "kustomize", "layers", "parameters", "rules", "allowPlaintextSecrets", "external", "target"]
 
     public var name: String
     public var file: String
     public var description: String?
+    /// `labels: {tier: prod, storage: gcs}`: what `--selector` matches, as kubectl's label
+    /// selectors match a resource's labels.
+    public var labels: [String: String] = [:]
     public var layers: [LayerReference] = []
     /// `kustomize: overlays/prod`: the environment starts from this kustomize overlay's build
     /// (a directory of the source) instead of the project's base; its layers apply on top.
@@ -281,6 +301,7 @@ public struct Environment: Sendable {
         }
         try ProjectFileReader.rejectUnknownKeys(map, allowed: allowed, in: "an environment file")
         description = map["description"]?.stringValue
+        labels = try Self.readLabels(map["labels"])
         if let k = map["kustomize"], !k.isNull {
             guard let path = k.stringValue, !path.isEmpty, !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
                 throw Diagnostic.error(at: k.location, "kustomize names a kustomization directory of the source, not \(k.scalar?.display ?? k.kindWithArticle)",
@@ -312,6 +333,31 @@ public struct Environment: Sendable {
         }
         external = try ExternalObjects(map["external"])
         try readRuleSettings(map, rules: stacks.flatMap(\.rules) + ReferenceRules.all, catalog: catalog)
+    }
+
+    /// `labels:`: a mapping of names to scalar values, each read as its text (`replicas: 3`
+    /// is the label value "3"), with Kubernetes' syntax for label names and values.
+    static func readLabels(_ node: Node?) throws -> [String: String] {
+        guard let node, !node.isNull else { return [:] }
+        guard let map = node.mapping else {
+            throw Diagnostic.error(at: node.location, "labels must be a mapping of names to values, not \(node.kindWithArticle)",
+                                   hint: "write labels: {tier: prod, storage: gcs}")
+        }
+        var out: [String: String] = [:]
+        for (key, entry) in map.entries {
+            guard LabelSelector.isValidKey(key) else {
+                throw Diagnostic.error(at: entry.keyLocation, "\"\(key)\" is not a label name: letters, digits, -, _ and . (at most 63), with an optional DNS prefix and /",
+                                       hint: "for example tier, storage or example.com/region")
+            }
+            guard let scalar = entry.value.scalar, !scalar.isNull else {
+                throw Diagnostic.error(at: entry.value.location, "the label \(key) takes a value such as prod, not \(entry.value.kindWithArticle)")
+            }
+            guard LabelSelector.isValidValue(scalar.text) else {
+                throw Diagnostic.error(at: entry.value.location, "\"\(scalar.text)\" is not a label value: at most 63 letters, digits, -, _ and ., starting and ending with a letter or digit")
+            }
+            out[key] = scalar.text
+        }
+        return out
     }
 
     /// `rules` and `allowPlaintextSecrets`: which rules the environment waives, and why.
