@@ -333,3 +333,28 @@ extension ByteWriter {
         bytes.removeLast(n)
     }
 }
+
+extension YAMLEmitter {
+    /// A scalar written on one line, as the emitter would write it: plain when that reads
+    /// back as the same value under YAML 1.2 and 1.1, else double-quoted. `inFlow`: inside
+    /// `{...}` or `[...]`, where `,`, `[`, `]`, `{` and `}` end a plain scalar. `keeping`: a
+    /// file's quotes to keep, single or double, where they can hold the text; a plain
+    /// style keeps nothing (the value is plain if it can be).
+    public static func inlineScalar(_ s: Scalar, inFlow: Bool = false, keeping style: YAMLSpans.ScalarStyle? = nil) -> String {
+        switch s.tag {
+        case .null: return "null"
+        case .int, .bool: return s.text
+        case .float: return ScalarStyle.floatText(s.text)
+        case .string: break
+        }
+        var out = ByteWriter(capacity: s.text.utf8.count + 2)
+        let plainSafe = ScalarStyle.choose(for: s.text, allowLiteral: false) == .plain
+            && !(inFlow && s.text.contains(where: { ",[]{}".contains($0) }))
+        if style == .singleQuoted, plainSafe || !s.text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "'" + s.text.replacingOccurrences(of: "'", with: "''") + "'"
+        }
+        if style != .doubleQuoted && plainSafe { return s.text }
+        ScalarStyle.writeDoubleQuoted(s.text, into: &out)
+        return out.string
+    }
+}
