@@ -19,7 +19,7 @@ struct GitopsWeave: ParsableCommand {
             ClickHouseKeeperInstallation, WeightsAndBiases).
             """,
         version: version,
-        subcommands: [RenderCommand.self, BuildCommand.self, ValidateCommand.self, PublishCommand.self, DiffCommand.self, AffectedCommand.self, CheckCommand.self, HistoryCommand.self, ExplainCommand.self, SyncConfigCommand.self, MergeCommand.self])
+        subcommands: [RenderCommand.self, BuildCommand.self, ValidateCommand.self, PublishCommand.self, DiffCommand.self, AffectedCommand.self, CheckCommand.self, HistoryCommand.self, ExplainCommand.self, SyncConfigCommand.self, MergeCommand.self, SetCommand.self, UnsetCommand.self, PromoteCommand.self])
 
     /// Runs the command line. Usage errors (an unknown option, a missing argument, options
     /// that do not go together) exit with status 2, as the README's table says, printed as

@@ -138,8 +138,13 @@ struct EnvironmentOptions: ParsableArguments {
     /// The environments named, each checked against the project, or those the selector
     /// matches (at least one); all of them when none is named.
     func names(in project: Project, also arguments: [String] = []) throws -> [String] {
-        let requested = arguments + named
-        if let selector = try labelSelector() {
+        try Self.resolve(arguments + named, selector: try labelSelector(), in: project)
+    }
+
+    /// `requested` names, each checked against the project, or the environments `selector`
+    /// matches (at least one); all of them when neither is given.
+    static func resolve(_ requested: [String], selector: LabelSelector?, in project: Project) throws -> [String] {
+        if let selector {
             guard requested.isEmpty else { throw ValidationError("name environments or pass --selector, not both") }
             let matched = try project.environmentNames(matching: selector)
             if matched.isEmpty { throw project.noMatch(selector) }

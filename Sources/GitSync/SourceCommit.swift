@@ -1,0 +1,99 @@
+import CGit2
+import Foundation
+import YAMLModel
+
+/// A commit of changed source files on top of HEAD, made in the object database: how `set`
+/// and `promote` commit for a bot, on the current branch or on a new one.
+public enum SourceCommit {
+    public enum Destination: Sendable, Equatable {
+        /// The branch HEAD is on; the caller has written the files to the work tree, and
+        /// their index entries follow the commit.
+        case currentBranch
+        /// A new branch made from HEAD; the work tree and the index are not touched.
+        case newBranch(String)
+    }
+
+    public struct Made: Sendable {
+        public var commit: ObjectID
+        /// The branch it is on (`refs/heads/...`).
+        public var reference: String
+        public var parent: ObjectID
+    }
+
+    /// Commits `files` (paths from the repository's root, new contents) on top of HEAD.
+    public static func commit(_ files: [String: Data], in repository: Repository, message: String, author: Signature,
+                              to destination: Destination) throws -> Made {
+        guard let head = try repository.headCommitID().flatMap(ObjectID.init(hex:)) else {
+            throw Diagnostic.error(at: nil, "the repository has no commits yet: there is nothing to build the change on")
+        }
+        let reference: String
+        switch destination {
+        case .currentBranch:
+            guard let branch = repository.headBranch() else {
+                throw Diagnostic.error(at: nil, "HEAD is detached: --commit needs a branch to commit on (or pass --branch NAME)")
+            }
+            reference = branch
+        case .newBranch(let name):
+            reference = "refs/heads/" + name
+            guard try repository.resolve(reference) == nil else {
+                throw Diagnostic.error(at: nil, "branch \(name) exists already: name a new one, or delete it first")
+            }
+            guard git_reference_is_valid_name(reference) == 1 else {
+                throw Diagnostic.error(at: nil, "\(name) is not a valid branch name")
+            }
+        }
+        let tree = try replacing(files, in: try repository.commitInfo(head).tree, repository: repository)
+        let commit = try repository.createCommit(tree: tree, parents: [head], message: message, author: author)
+        // Compare-and-swap: a branch that moved meanwhile is not overwritten.
+        try repository.updateReference(reference, to: commit, expected: destination == .currentBranch ? head : nil,
+                                       message: "gitops-weave: \(message.prefix { $0 != "\n" })")
+        if destination == .currentBranch { try repository.updateIndex(paths: Array(files.keys)) }
+        return Made(commit: commit, reference: reference, parent: head)
+    }
+
+    /// `base` with the files at `paths` replaced (or added), folders rewritten bottom up.
+    static func replacing(_ files: [String: Data], in base: ObjectID?, repository: Repository) throws -> ObjectID {
+        var direct: [TreeEntry] = []
+        var nested: [String: [String: Data]] = [:]
+        for (path, data) in files {
+            if let slash = path.firstIndex(of: "/") {
+                nested[String(path[..<slash]), default: [:]][String(path[path.index(after: slash)...])] = data
+            } else {
+                direct.append(TreeEntry(name: path, id: try repository.writeBlob(data), kind: .blob))
+            }
+        }
+        let existing = try base.map { try repository.treeEntries($0) } ?? []
+        for (folder, inner) in nested {
+            let old = existing.first { $0.name == folder && $0.kind == .tree }?.id
+            direct.append(TreeEntry(name: folder, id: try replacing(inner, in: old, repository: repository), kind: .tree))
+        }
+        return try repository.writeTree(direct, keepingOthersFrom: base)
+    }
+}
+
+extension Repository {
+    /// Stages the work tree's files at `paths` (from the root), as `git add` does.
+    public func updateIndex(paths: [String]) throws {
+        var index: OpaquePointer?
+        try GitError.check(git_repository_index(&index, handle), "open the index")
+        defer { git_index_free(index) }
+        for path in paths.sorted() {
+            try GitError.check(git_index_add_bypath(index, path), "stage \(path)")
+        }
+        try GitError.check(git_index_write(index), "write the index")
+    }
+
+    /// The blob at `path` (from the root) in HEAD's tree; nil when HEAD has none there.
+    public func headBlob(at path: String) throws -> Data? {
+        guard let head = try headCommitID().flatMap(ObjectID.init(hex:)) else { return nil }
+        var tree = try commitInfo(head).tree
+        let parts = path.split(separator: "/").map(String.init)
+        for (i, part) in parts.enumerated() {
+            guard let entry = try treeEntries(tree).first(where: { $0.name == part }) else { return nil }
+            if i == parts.count - 1 { return entry.kind == .blob ? try readBlob(entry.id) : nil }
+            guard entry.kind == .tree else { return nil }
+            tree = entry.id
+        }
+        return nil
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import MergeEngine
+import YAMLModel
+
+/// What `set`, `unset` and `promote` change: parameter values in environment files (or the
+/// project's defaults), planned as byte-minimal file edits (`ValueEdit`). Nothing is written
+/// here; the caller renders the edited source first and writes only when it renders.
+public struct ParameterChange: Sendable {
+    /// One parameter's new value; nil removes it.
+    public struct Assignment: Sendable, Equatable {
+        public var name: String
+        public var value: ValueEdit.Value?
+
+        public init(name: String, value: ValueEdit.Value?) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// Where the values are written.
+    public enum Target: Sendable, Equatable {
+        /// `parameters.NAME` of each environment's file; an environment may get its own
+        /// assignments (promote copies one environment's values to others).
+        case environments([String])
+        /// `parameters.NAME.default` of the project file.
+        case defaults
+    }
+
+    /// One value that changes.
+    public struct Change: Sendable, Equatable {
+        /// The file, from the source's root.
+        public var file: String
+        /// The environment whose file it is; nil for a project default.
+        public var environment: String?
+        public var parameter: String
+        /// As YAML writes them, on one line; nil where there was (or will be) no value.
+        public var old: String?
+        public var new: String?
+    }
+
+    /// A file's text before and after.
+    public struct FileEdit: Sendable {
+        public var path: String
+        public var before: String
+        public var after: String
+    }
+
+    public var target: Target
+    public var changes: [Change] = []
+    public var files: [FileEdit] = []
+
+    /// The source with the edits made, for rendering before anything is written.
+    public func editedSource(_ source: any SourceTree) -> any SourceTree {
+        EditedSource(base: source, files: Dictionary(uniqueKeysWithValues: files.map { ($0.path, $0.after) }))
+    }
+
+    /// Plans `assignments` for `target`. Values are checked against the parameters'
+    /// declarations; a value equal to the one written already changes nothing.
+    public static func plan(_ project: Project, target: Target, assignments: [String: [Assignment]]) throws -> ParameterChange {
+        var change = ParameterChange(target: target)
+        switch target {
+        case .defaults:
+            let list = assignments[""] ?? []
+            try change.edit(file: Project.fileName, source: project.source, list.map { a in
+                let p = try declaration(a.name, in: project)
+                if a.value == nil && p.defaultValue == nil { return nil }
+                return (a, ["parameters", a.name, "default"], p.defaultValue)
+            }.compactMap { $0 }, environment: nil)
+        case .environments(let names):
+            for name in names {
+                let env = try project.environment(named: name)
+                let list = try (assignments[name] ?? assignments[""] ?? []).map { a -> (Assignment, [String], Node?) in
+                    _ = try declaration(a.name, in: project)
+                    return (a, ["parameters", a.name], env.parameterValues[a.name])
+                }
+                try change.edit(file: project.environmentFile(name), source: project.source, list, environment: name)
+            }
+        }
+        return change
+    }
+
+    public static func declaration(_ name: String, in project: Project) throws -> Parameter {
+        guard let p = project.parameters[name] else {
+            var hint = "the parameters are declared under parameters: in \(project.file)"
+            if let close = Suggestion.closest(to: name, in: Array(project.parameters.keys)) { hint = "did you mean \"\(close)\"? " + hint }
+            throw Diagnostic.error(at: nil, "there is no parameter \"\(name)\"", hint: hint)
+        }
+        return p
+    }
+
+    mutating func edit(file: String, source: any SourceTree, _ list: [(Assignment, [String], Node?)], environment: String?) throws {
+        guard !list.isEmpty else { return }
+        guard let text = try source.readFile(file) else {
+            throw Diagnostic.error(at: nil, "cannot read \(source.displayPath(file))")
+        }
+        var current = text
+        var changed = false
+        for (assignment, path, old) in list {
+            let spans = try YAMLSpans(current, file: source.displayPath(file))
+            let oldText = old.map(Self.display)
+            let edits: [TextEdit]
+            if let value = assignment.value {
+                if let old, Self.equal(old, value) { continue }
+                edits = try ValueEdit.set(path, to: value, in: spans, file: source.displayPath(file))
+            } else {
+                guard let edit = try ValueEdit.remove(path, in: spans, file: source.displayPath(file)) else { continue }
+                edits = [edit]
+            }
+            current = String(decoding: TextEdit.apply(edits, to: spans.bytes), as: UTF8.self)
+            changes.append(Change(file: file, environment: environment, parameter: assignment.name, old: oldText,
+                                  new: assignment.value.map(Self.display)))
+            changed = true
+        }
+        if changed { files.append(FileEdit(path: file, before: text, after: current)) }
+    }
+
+    /// A value on one line, as YAML writes it.
+    public static func display(_ node: Node) -> String {
+        switch node.value {
+        case .scalar(let s): return YAMLEmitter.inlineScalar(s)
+        case .sequence(let items): return "[" + items.map { $0.scalar.map { YAMLEmitter.inlineScalar($0, inFlow: true) } ?? "…" }.joined(separator: ", ") + "]"
+        case .mapping: return "{…}"
+        }
+    }
+
+    public static func display(_ value: ValueEdit.Value) -> String {
+        switch value {
+        case .scalar(let s): return YAMLEmitter.inlineScalar(s)
+        case .list(let items): return "[" + items.map { YAMLEmitter.inlineScalar($0, inFlow: true) }.joined(separator: ", ") + "]"
+        }
+    }
+
+    static func equal(_ node: Node, _ value: ValueEdit.Value) -> Bool {
+        switch (node.value, value) {
+        case (.scalar(let a), .scalar(let b)): return a == b
+        case (.sequence(let items), .list(let list)): return items.compactMap(\.scalar) == list && items.count == list.count
+        default: return false
+        }
+    }
+
+    /// The value an environment sees: its own, else the project's default.
+    public static func effectiveValue(_ name: String, of environment: Environment, in project: Project) -> Node? {
+        environment.parameterValues[name] ?? project.parameters[name]?.defaultValue
+    }
+
+    /// A node's value as an assignment's (scalars and lists of scalars).
+    public static func value(of node: Node) -> ValueEdit.Value? {
+        switch node.value {
+        case .scalar(let s): return .scalar(s)
+        case .sequence(let items):
+            let scalars = items.compactMap(\.scalar)
+            return scalars.count == items.count ? .list(scalars) : nil
+        case .mapping: return nil
+        }
+    }
+}
+
+extension Parameter {
+    /// A value given on the command line (`NAME=VALUE`), read by the declared type: a
+    /// string as it is (`0.75.0` stays a string), an int in decimal, a bool as `true` or
+    /// `false`, a list as YAML's `[a, b]` or comma-separated.
+    public func value(parsing text: String) throws -> ValueEdit.Value {
+        switch kind {
+        case .string:
+            return .scalar(.string(text))
+        case .int:
+            guard let i = Int(text) else { throw typeError(text) }
+            return .scalar(.int(i))
+        case .bool:
+            guard text == "true" || text == "false" else { throw typeError(text) }
+            return .scalar(.bool(text == "true"))
+        case .list:
+            if text.hasPrefix("[") {
+                let node = try YAMLParser().parseDocument(text, file: "the value of \(name)")
+                guard let items = node.sequence, items.allSatisfy({ $0.scalar != nil }) else { throw typeError(text) }
+                return .list(items.map { $0.scalar! })
+            }
+            return .list(text.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false).map { .string($0.trimmingCharacters(in: .whitespaces)) })
+        }
+    }
+
+    func typeError(_ text: String) -> Diagnostic {
+        .error(at: nil, "parameter \"\(name)\" expects \(kindWithArticle), not \"\(text)\"",
+               hint: "\(name) is declared as \(kind.rawValue) at \(location)" + (kind == .bool ? "; write true or false" : ""))
+    }
+}
+
+/// A source tree with some files' text replaced: the source as it would be after an edit.
+struct EditedSource: SourceTree {
+    let base: any SourceTree
+    let files: [String: String]
+
+    func displayPath(_ path: String) -> String { base.displayPath(path) }
+    func readFile(_ path: String) throws -> String? { try files[path] ?? base.readFile(path) }
+    func list(_ path: String) throws -> [SourceEntry]? { try base.list(path) }
+}
