@@ -188,7 +188,7 @@ struct PromoteCommand: ParsableCommand {
                 }
                 list.append(.init(name: name, value: value))
             }
-            let change = try ParameterChange.plan(project, target: .environments(targets), assignments: ["": list])
+            let change = try ParameterChange.plan(project, target: .environments(targets), assignments: ["": list], skippingEffective: true)
             try runner.deliver(change, subject: "Promote \(names.joined(separator: ", ")) from \(from)", preposition: "to")
         }
     }
@@ -306,7 +306,7 @@ struct ChangeRunner {
         }
         text += "\n\n"
         for c in change.changes {
-            text += "\(c.environment ?? "default"): \(c.parameter) \(c.old ?? "(unset)") → \(c.new ?? "(unset)")\n"
+            text += "\(c.environment ?? "default"): \(c.parameter) \(c.oldDisplay) → \(c.newDisplay)\n"
         }
         if case .defaults = change.target {
             text += "\nEnvironments that use the default: " + (affected.isEmpty ? "none" : affected.joined(separator: ", ")) + "\n"
@@ -317,19 +317,21 @@ struct ChangeRunner {
 
     /// The pull request body: each distinct change once, with the environments it applies to.
     static func markdown(_ change: ParameterChange, subject: String, affected: [String], command: String) -> String {
-        var groups: [(parameter: String, old: String?, new: String?, environments: [String])] = []
+        var groups: [(parameter: String, old: String?, oldIsDefault: Bool, new: String?, environments: [String])] = []
         for c in change.changes {
-            if let i = groups.firstIndex(where: { $0.parameter == c.parameter && $0.old == c.old && $0.new == c.new }) {
+            if let i = groups.firstIndex(where: { $0.parameter == c.parameter && $0.old == c.old && $0.oldIsDefault == c.oldIsDefault && $0.new == c.new }) {
                 groups[i].environments.append(c.environment ?? "(default)")
             } else {
-                groups.append((c.parameter, c.old, c.new, [c.environment ?? "(default)"]))
+                groups.append((c.parameter, c.old, c.oldIsDefault, c.new, [c.environment ?? "(default)"]))
             }
         }
-        func code(_ s: String?) -> String { s.map { "`\($0.replacingOccurrences(of: "`", with: "'"))`" } ?? "(unset)" }
+        func code(_ s: String?, _ isDefault: Bool = false) -> String {
+            s.map { "`\($0.replacingOccurrences(of: "`", with: "'"))`" + (isDefault ? " (default)" : "") } ?? "(unset)"
+        }
         var text = "**gitops-weave \(command)**: \(subject)\n\n| parameter | change | environments |\n|---|---|---|\n"
         for g in groups {
             let shown = g.environments.prefix(10).joined(separator: ", ") + (g.environments.count > 10 ? ", … and \(g.environments.count - 10) more" : "")
-            text += "| `\(g.parameter)` | \(code(g.old)) → \(code(g.new)) | \(g.environments.count == 1 ? shown : "\(g.environments.count): \(shown)") |\n"
+            text += "| `\(g.parameter)` | \(code(g.old, g.oldIsDefault)) → \(code(g.new)) | \(g.environments.count == 1 ? shown : "\(g.environments.count): \(shown)") |\n"
         }
         if case .defaults = change.target {
             text += "\nThe default applies to \(affected.count) environment\(affected.count == 1 ? "" : "s")"
@@ -343,7 +345,9 @@ struct ChangeRunner {
         case .text:
             if change.changes.isEmpty { print("nothing to change: every value is as given already") }
             for c in change.changes {
-                print("\(project.source.displayPath(c.file)): \(c.parameter) \(c.old ?? "(unset)") → \(c.new ?? "(unset)")")
+                // The path from the source's root: with --branch the source is HEAD's tree,
+                // whose display names the commit.
+                print("\(delivery.branch == nil ? project.source.displayPath(c.file) : c.file): \(c.parameter) \(c.oldDisplay) → \(c.newDisplay)")
             }
             if let made {
                 print("committed \(made.commit.short) on \(made.reference.replacingOccurrences(of: "refs/heads/", with: ""))")

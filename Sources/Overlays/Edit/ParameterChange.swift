@@ -36,6 +36,12 @@ public struct ParameterChange: Sendable {
         /// As YAML writes them, on one line; nil where there was (or will be) no value.
         public var old: String?
         public var new: String?
+        /// Whether `old` is the project's default, which the environment had not overridden.
+        public var oldIsDefault = false
+
+        /// `0.74.1`, `0.74.1 (default)` or `(unset)`.
+        public var oldDisplay: String { old.map { oldIsDefault ? $0 + " (default)" : $0 } ?? "(unset)" }
+        public var newDisplay: String { new ?? "(unset)" }
     }
 
     /// A file's text before and after.
@@ -56,7 +62,10 @@ public struct ParameterChange: Sendable {
 
     /// Plans `assignments` for `target`. Values are checked against the parameters'
     /// declarations; a value equal to the one written already changes nothing.
-    public static func plan(_ project: Project, target: Target, assignments: [String: [Assignment]]) throws -> ParameterChange {
+    /// With `skippingEffective`, an environment whose value (its own or the default) is the
+    /// new one already is left alone; otherwise only its own value counts, and setting a
+    /// value equal to the default writes it (pinning it).
+    public static func plan(_ project: Project, target: Target, assignments: [String: [Assignment]], skippingEffective: Bool = false) throws -> ParameterChange {
         var change = ParameterChange(target: target)
         switch target {
         case .defaults:
@@ -64,16 +73,16 @@ public struct ParameterChange: Sendable {
             try change.edit(file: Project.fileName, source: project.source, list.map { a in
                 let p = try declaration(a.name, in: project)
                 if a.value == nil && p.defaultValue == nil { return nil }
-                return (a, ["parameters", a.name, "default"], p.defaultValue)
-            }.compactMap { $0 }, environment: nil)
+                return Planned(assignment: a, path: ["parameters", a.name, "default"], own: p.defaultValue, inherited: nil)
+            }.compactMap { $0 }, environment: nil, skippingEffective: false)
         case .environments(let names):
             for name in names {
                 let env = try project.environment(named: name)
-                let list = try (assignments[name] ?? assignments[""] ?? []).map { a -> (Assignment, [String], Node?) in
-                    _ = try declaration(a.name, in: project)
-                    return (a, ["parameters", a.name], env.parameterValues[a.name])
+                let list = try (assignments[name] ?? assignments[""] ?? []).map { a -> Planned in
+                    let p = try declaration(a.name, in: project)
+                    return Planned(assignment: a, path: ["parameters", a.name], own: env.parameterValues[a.name], inherited: p.defaultValue)
                 }
-                try change.edit(file: project.environmentFile(name), source: project.source, list, environment: name)
+                try change.edit(file: project.environmentFile(name), source: project.source, list, environment: name, skippingEffective: skippingEffective)
             }
         }
         return change
@@ -88,27 +97,37 @@ public struct ParameterChange: Sendable {
         return p
     }
 
-    mutating func edit(file: String, source: any SourceTree, _ list: [(Assignment, [String], Node?)], environment: String?) throws {
+    /// One assignment to one file: the value there (`own`), and the default it falls back on.
+    struct Planned {
+        var assignment: Assignment
+        var path: [String]
+        var own: Node?
+        var inherited: Node?
+    }
+
+    mutating func edit(file: String, source: any SourceTree, _ list: [Planned], environment: String?, skippingEffective: Bool) throws {
         guard !list.isEmpty else { return }
         guard let text = try source.readFile(file) else {
             throw Diagnostic.error(at: nil, "cannot read \(source.displayPath(file))")
         }
         var current = text
         var changed = false
-        for (assignment, path, old) in list {
+        for planned in list {
+            let (assignment, path, old) = (planned.assignment, planned.path, planned.own)
             let spans = try YAMLSpans(current, file: source.displayPath(file))
-            let oldText = old.map(Self.display)
+            let shown = old ?? planned.inherited
             let edits: [TextEdit]
             if let value = assignment.value {
                 if let old, Self.equal(old, value) { continue }
+                if skippingEffective, old == nil, let inherited = planned.inherited, Self.equal(inherited, value) { continue }
                 edits = try ValueEdit.set(path, to: value, in: spans, file: source.displayPath(file))
             } else {
                 guard let edit = try ValueEdit.remove(path, in: spans, file: source.displayPath(file)) else { continue }
                 edits = [edit]
             }
             current = String(decoding: TextEdit.apply(edits, to: spans.bytes), as: UTF8.self)
-            changes.append(Change(file: file, environment: environment, parameter: assignment.name, old: oldText,
-                                  new: assignment.value.map(Self.display)))
+            changes.append(Change(file: file, environment: environment, parameter: assignment.name, old: shown.map(Self.display),
+                                  new: assignment.value.map(Self.display), oldIsDefault: old == nil && shown != nil))
             changed = true
         }
         if changed { files.append(FileEdit(path: file, before: text, after: current)) }
