@@ -67,6 +67,10 @@ struct SetCommand: ParsableCommand {
             throw ValidationError("--default sets the project's default: name no environments with it")
         }
         if selection.selector != nil && !environments.isEmpty { throw ValidationError("name environments or pass --selector, not both") }
+        // Every environment file is never the silent default of a write.
+        if !setDefault && environments.isEmpty && selection.named.isEmpty && selection.selector == nil && !selection.all {
+            throw ValidationError("say where: name environments, pass --selector or --all, or --default for the project's default")
+        }
     }
 
     func run() throws {
@@ -131,6 +135,9 @@ struct UnsetCommand: ParsableCommand {
                 if isEnvironment { environments.append(a) } else { _ = try ParameterChange.declaration(a, in: project); names.append(a) }
             }
             if names.isEmpty { throw ValidationError("name at least one parameter to remove") }
+            if !unsetDefault && environments.isEmpty && selection.named.isEmpty && selection.selector == nil && !selection.all {
+                throw ValidationError("say where: name environments, pass --selector or --all, or --default for the project's default")
+            }
             if unsetDefault && !environments.isEmpty { throw ValidationError("--default removes the project's default: name no environments with it") }
             let target: ParameterChange.Target = unsetDefault ? .defaults : .environments(try selection.names(in: project, also: environments))
             let change = try ParameterChange.plan(project, target: target, assignments: ["": names.map { .init(name: $0, value: nil) }])

@@ -238,6 +238,21 @@ struct SetCommandTests {
         #expect(try w.git("status", "--porcelain", in: dir).isEmpty)
     }
 
+    @Test("no environments named: a usage error, never every file; nothing to change: no branch, branch null in JSON")
+    func sayWhere() throws {
+        let w = try World()
+        let dir = try source(w, environment: Self.commented)
+        let bare = try w.weave(["set", "tag=v9"], in: dir)
+        #expect(bare.status == 2, "\(bare)")
+        #expect(bare.stderr.hasPrefix("error: say where: name environments, pass --selector or --all, or --default for the project's default\n"), "\(bare.stderr)")
+        let same = try w.weave(["set", "e1", "replicas=2", "--branch", "noop", "--format", "json"], in: dir)
+        #expect(same.status == 0, "\(same)")
+        let report = try JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as! [String: Any]
+        #expect(report["branch"] is NSNull && report["commit"] is NSNull)
+        #expect((report["changes"] as? [Any])?.isEmpty == true)
+        #expect(!(try w.exists("refs/heads/noop", in: dir)))
+    }
+
     @Test("--commit on the current branch: the index follows; uncommitted changes in an edited file are refused")
     func commit() throws {
         let w = try World()
