@@ -166,15 +166,15 @@ struct EmbeddedFileTests {
         ("{$file: files/config.d/storage_configuraton.xml}", "there is no file <layer>/files/config.d/storage_configuraton.xml to embed",
          "did you mean \"storage_configuration.xml\"? add the file, or correct the path (it is read from <layer>/)"),
         ("{$file: ../../base/files/x.xml}", "$file \"../../base/files/x.xml\" is not a file of this layer's files/ directory",
-         "write the path from the layer's directory (<layer>/), inside its files/: {$file: files/config.d/NAME.xml}"),
+         "write the path from the layer's directory (<layer>/), inside its files/: {$file: files/NAME}"),
         ("{$file: files/../patches/clickhouse.yaml}", "$file \"files/../patches/clickhouse.yaml\" is not a file of this layer's files/ directory",
-         "write the path from the layer's directory (<layer>/), inside its files/: {$file: files/config.d/NAME.xml}"),
+         "write the path from the layer's directory (<layer>/), inside its files/: {$file: files/NAME}"),
         ("{$file: /etc/passwd}", "$file \"/etc/passwd\" is not a file of this layer's files/ directory",
-         "write the path from the layer's directory (<layer>/), inside its files/: {$file: files/config.d/NAME.xml}"),
+         "write the path from the layer's directory (<layer>/), inside its files/: {$file: files/NAME}"),
         ("{$file: config.d/storage_configuration.xml}", "$file \"config.d/storage_configuration.xml\" is not a file of this layer's files/ directory",
-         "write the path from the layer's directory (<layer>/), inside its files/: {$file: files/config.d/NAME.xml}"),
+         "write the path from the layer's directory (<layer>/), inside its files/: {$file: files/NAME}"),
         ("{$file: [files/a.xml]}", "$file takes a path, not a list",
-         "write the path from the layer's directory (<layer>/), inside its files/: {$file: files/config.d/NAME.xml}"),
+         "write the path from the layer's directory (<layer>/), inside its files/: {$file: files/NAME}"),
     ])
     func referenceErrors(value: String, message: String, hint: String) throws {
         let rig = try rig(xml: Self.storageXML(endpoint: "https://b/{replica}", maxSize: "1Gi"))

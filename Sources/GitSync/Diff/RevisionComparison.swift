@@ -62,7 +62,11 @@ public struct RevisionComparison {
             throw after.project.noMatch(selector, where: " at either revision")
         }
         try inspectHead?(after.project, after.environments)
-        return RenderDiff(before: before.resources, after: after.resources)
+        var diff = RenderDiff(before: before.resources, after: after.resources)
+        for (project, names) in [(before.project, before.resources.keys), (after.project, after.resources.keys)] {
+            for name in names { diff.labels[name] = (try? project.environment(named: name).labels) ?? diff.labels[name] }
+        }
+        return diff
     }
 
     func defaultBase(_ repo: Repository) throws -> String {

@@ -16,6 +16,8 @@ public struct RenderDiff: Sendable {
         /// The unified diff of the resource's YAML (redacted), `a/` before and `b/` after.
         public var diff: UnifiedDiff
         public var file: String
+        /// The fields that differ (redacted), for a changed resource; empty otherwise.
+        public var fields: [FieldChange] = []
     }
 
     public struct EnvironmentChange: Sendable {
@@ -29,6 +31,9 @@ public struct RenderDiff: Sendable {
     public var environments: [EnvironmentChange]
     /// Every environment compared, changed or not.
     public var compared: Int
+    /// Each environment's labels (at HEAD, else at BASE), which name groups of environments
+    /// changed alike.
+    public var labels: [String: [String: String]] = [:]
 
     public var isEmpty: Bool { environments.isEmpty }
 
@@ -58,7 +63,8 @@ public struct RenderDiff: Sendable {
                 if o.node == r.node { continue }
                 let redactedNew = Redaction.redacted(r)
                 let redactedOld = alignKeys(Redaction.redacted(o), to: redactedNew)
-                out.append(ResourceChange(id: r.id, change: .changed, diff: lines(redactedOld, redactedNew), file: file))
+                out.append(ResourceChange(id: r.id, change: .changed, diff: lines(redactedOld, redactedNew), file: file,
+                                          fields: FieldChange.between(redactedOld, redactedNew)))
             } else {
                 out.append(ResourceChange(id: r.id, change: .added, diff: lines(nil, Redaction.redacted(r)), file: file))
             }
@@ -105,13 +111,24 @@ public struct RenderDiff: Sendable {
 // MARK: - Reports
 
 extension RenderDiff {
-    /// A unified diff for terminals (coloured when asked).
+    /// A unified diff for terminals (coloured when asked). Environments changed alike are
+    /// one group: its field-level summary, the environments, then one environment's hunks.
     public func text(color: Bool) -> String {
         if isEmpty { return "no changes in \(compared) environment\(compared == 1 ? "" : "s")\n" }
+        let groups = self.groups()
         var out = ""
-        for env in environments {
-            let head = "\(env.name): \(summary(env))"
-            out += color ? "\u{1B}[1m\(head)\u{1B}[0m\n" : head + "\n"
+        func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m\n" : s + "\n" }
+        if groups.count < environments.count {
+            out += bold("\(environments.count) of \(compared) environments change, in \(groups.count) distinct change\(groups.count == 1 ? "" : "s")")
+        }
+        for group in groups {
+            let env = group.representative
+            if group.environments.count == 1 {
+                out += bold("\(env.name): \(summary(env))")
+            } else {
+                out += bold("\(group.environments.count) environments\(group.labelText.map { " (\($0))" } ?? ""): \(summary(env)): \(Self.names(group.environments))")
+                for line in Self.fieldLines(group, limit: 20) { out += "  " + line + "\n" }
+            }
             for r in env.resources {
                 out += "--- " + (r.change == .added ? "/dev/null" : "a/\(env.name)/\(r.file)") + "\n"
                 out += "+++ " + (r.change == .removed ? "/dev/null" : "b/\(env.name)/\(r.file)") + "\n"
@@ -119,6 +136,22 @@ extension RenderDiff {
             }
         }
         return out
+    }
+
+    /// `Deployment/web spec.template.spec.containers[name=web].image: web:1.4 → web:1.5`, one per
+    /// field; `added: ConfigMap/big` for a whole resource; at most `limit` lines.
+    static func fieldLines(_ group: Group, limit: Int) -> [String] {
+        var lines: [String] = []
+        for r in group.resources {
+            let name = "\(r.id.kind)/\(r.id.name)"
+            if r.change != .changed {
+                lines.append("\(r.change.rawValue): \(name)")
+                continue
+            }
+            for f in r.fields { lines.append("\(name) \(f.description)") }
+        }
+        if lines.count > limit { lines = lines.prefix(limit) + ["… and \(lines.count - limit) more fields"] }
+        return lines
     }
 
     func summary(_ env: EnvironmentChange) -> String {
@@ -130,74 +163,94 @@ extension RenderDiff {
     }
 
     /// Markdown for a pull-request comment, split into parts of at most `maxChars`
-    /// characters, cut at resource boundaries. With `split` false only the first part is
+    /// characters. Environments changed alike are one section: the field-level summary, the
+    /// environments (named by their common labels, listed up to ten), and one environment's
+    /// hunks, folded. Sections are cut whole; with `split` false only the first part is
     /// returned, ending with a note saying what was left out and how to see it:
     /// `fullDiffCommand`, the command that writes every part.
     public func markdown(maxChars: Int = 65_000, split: Bool = false,
                          fullDiffCommand: String = "gitops-weave diff --format markdown --split") -> [String] {
-        var header = "### gitops-weave diff: \(environments.count) of \(compared) environment\(compared == 1 ? "" : "s") change\(environments.count == 1 ? "s" : "")\n\n"
-        if isEmpty { return [header + "No rendered manifest changes.\n"] }
-        header += "| environment | added | changed | removed |\n|---|---:|---:|---:|\n"
-        for env in environments {
-            let name = env.change == .changed ? env.name : "\(env.name) (\(env.change.rawValue))"
-            header += "| \(name) | \(env.count(.added)) | \(env.count(.changed)) | \(env.count(.removed)) |\n"
+        let groups = self.groups()
+        var header = "### gitops-weave diff: \(environments.count) of \(compared) environment\(compared == 1 ? "" : "s") change\(environments.count == 1 ? "s" : "")"
+        if isEmpty { return [header + "\n\nNo rendered manifest changes.\n"] }
+        if groups.count < environments.count { header += ", in \(groups.count) distinct change\(groups.count == 1 ? "" : "s")" }
+        header += "\n\n| change | environments | added | changed | removed |\n|---|---|---:|---:|---:|\n"
+        let tableRows = 50
+        for (i, g) in groups.prefix(tableRows).enumerated() {
+            let env = g.representative
+            let who = g.environments.count == 1
+                ? (env.change == .changed ? env.name : "\(env.name) (\(env.change.rawValue))")
+                : "\(g.environments.count)" + (g.labelText.map { " (\($0))" } ?? "")
+            header += "| \(i + 1) | \(who) | \(env.count(.added)) | \(env.count(.changed)) | \(env.count(.removed)) |\n"
         }
+        if groups.count > tableRows { header += "| … | \(groups.count - tableRows) more changes below | | | |\n" }
         header += "\n"
-        // Each resource's diff is one block; blocks are never split, except one that alone
-        // exceeds the budget, which is cut with a note.
+
+        // One block per group; a block is never split, except one that alone exceeds the
+        // budget, whose hunks are cut with a note.
         struct Block { var environment: String; var text: String }
         var blocks: [Block] = []
-        for env in environments {
-            for r in env.resources {
-                var body = r.diff.text()
-                let label = "\(r.change.rawValue): \(r.id)"
-                let limit = maxChars / 2
-                if body.count > limit {
-                    body = String(body.prefix(limit))
-                    if let cut = body.lastIndex(of: "\n") { body = String(body[...cut]) }
-                    body += "… (this resource's diff is cut here; render locally to see all of it)\n"
-                }
-                blocks.append(Block(environment: env.name, text: "**\(label)**\n\n```diff\n\(body)```\n\n"))
+        let limit = maxChars / 2
+        for (i, g) in groups.enumerated() {
+            let env = g.representative
+            var text = "#### \(i + 1). "
+            if g.environments.count == 1 {
+                text += "\(env.name): \(summary(env))\n\n"
+            } else {
+                text += "\(g.environments.count) environments" + (g.labelText.map { " · \($0)" } ?? "") + ": \(summary(env))\n\n"
+                text += Self.names(g.environments) + "\n\n"
             }
-        }
-        let closing = "</details>\n\n"
-        func opening(_ env: String) -> String {
-            let e = environments.first { $0.name == env }!
-            return "<details><summary>\(env): \(summary(e))</summary>\n\n"
+            for line in Self.fieldLines(g, limit: 20) { text += "- " + Self.markdownField(line) + "\n" }
+            text += "\n"
+            var body = ""
+            for r in env.resources {
+                var hunks = r.diff.text()
+                if hunks.count > limit {
+                    hunks = String(hunks.prefix(limit))
+                    if let cut = hunks.lastIndex(of: "\n") { hunks = String(hunks[...cut]) }
+                    hunks += "… (this resource's diff is cut here; render locally to see all of it)\n"
+                }
+                body += "**\(r.change.rawValue): \(r.id)**\n\n```diff\n\(hunks)```\n\n"
+            }
+            let label = g.environments.count == 1 ? "diff" : "diff (\(env.name))"
+            text += "<details><summary>\(label)</summary>\n\n" + body + "</details>\n\n"
+            blocks.append(Block(environment: env.name, text: text))
         }
         let noteRoom = 400
         var parts: [String] = []
         var current = header
-        var openEnv: String?
         var omitted = 0
         for (i, block) in blocks.enumerated() {
-            let piece = (openEnv == block.environment ? "" : (openEnv == nil ? "" : closing) + opening(block.environment)) + block.text
-            if current.count + piece.count + closing.count + noteRoom > maxChars && current != header {
+            if current.count + block.text.count + noteRoom > maxChars && current != header {
                 if !split {
                     omitted = blocks.count - i
                     break
                 }
-                if openEnv != nil { current += closing }
                 parts.append(current)
                 current = "### gitops-weave diff, part \(parts.count + 1) (continued)\n\n"
-                openEnv = nil
-                current += opening(block.environment) + block.text
-                openEnv = block.environment
-                continue
             }
-            current += piece
-            openEnv = block.environment
+            current += block.text
         }
-        if openEnv != nil { current += closing }
         if omitted > 0 {
-            let envs = Set(blocks.suffix(omitted).map(\.environment)).count
-            current += "> **Truncated** at \(maxChars) characters: \(omitted) more resource diff\(omitted == 1 ? "" : "s") in \(envs) environment\(envs == 1 ? "" : "s") not shown. Run `\(fullDiffCommand)` for every part.\n"
+            let envs = groups.suffix(omitted).reduce(0) { $0 + $1.environments.count }
+            current += "> **Truncated** at \(maxChars) characters: \(omitted) more distinct change\(omitted == 1 ? "" : "s") in \(envs) environment\(envs == 1 ? "" : "s") not shown. Run `\(fullDiffCommand)` for every part.\n"
         }
         parts.append(current)
         if parts.count > 1 {
             parts = parts.enumerated().map { i, p in p + "\n_Part \(i + 1) of \(parts.count)._\n" }
         }
         return parts
+    }
+
+    /// A field line with code spans: `` `Kind/name` `path`: `old` → `new` ``.
+    static func markdownField(_ line: String) -> String {
+        func code(_ s: Substring) -> String { "`" + s.replacingOccurrences(of: "`", with: "'") + "`" }
+        guard let space = line.firstIndex(of: " "), !line.hasPrefix("added:"), !line.hasPrefix("removed:"), !line.hasPrefix("… and"),
+              let colon = line.range(of: ": ", range: space..<line.endIndex),
+              let arrow = line.range(of: " → ", range: colon.upperBound..<line.endIndex) else { return line }
+        let resource = line[..<space], path = line[line.index(after: space)..<colon.lowerBound]
+        let old = line[colon.upperBound..<arrow.lowerBound], new = line[arrow.upperBound...]
+        return "\(code(resource)) \(code(path)): \(code(old)) → \(code(new))"
     }
 }
 
@@ -220,8 +273,9 @@ public struct DiffReport: Encodable, Sendable {
         public var change: RenderDiff.Change
         public var file: String
         public var diff: String
+        public var fields: [Field]
 
-        enum CodingKeys: String, CodingKey { case kind, apiVersion, name, namespace, change, file, diff }
+        enum CodingKeys: String, CodingKey { case kind, apiVersion, name, namespace, change, file, diff, fields }
 
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -232,20 +286,81 @@ public struct DiffReport: Encodable, Sendable {
             try c.encode(change, forKey: .change)
             try c.encode(file, forKey: .file)
             try c.encode(diff, forKey: .diff)
+            try c.encode(fields, forKey: .fields)
         }
+    }
+
+    /// One field that differs; `old` or `new` is null where the field is absent.
+    public struct Field: Encodable, Sendable {
+        public var path: String
+        public var old: String?
+        public var new: String?
+
+        init(_ f: FieldChange) {
+            path = f.path.description
+            old = f.old
+            new = f.new
+        }
+
+        enum CodingKeys: String, CodingKey { case path, old, new }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(path, forKey: .path)
+            try c.encodeOrNull(old, forKey: .old)
+            try c.encodeOrNull(new, forKey: .new)
+        }
+    }
+
+    /// Environments changed alike: the resources and fields, and who.
+    public struct Group: Encodable, Sendable {
+        public struct Resource: Encodable, Sendable {
+            public var kind: String
+            public var apiVersion: String
+            public var name: String
+            public var namespace: String?
+            public var change: RenderDiff.Change
+            public var fields: [Field]
+
+            enum CodingKeys: String, CodingKey { case kind, apiVersion, name, namespace, change, fields }
+
+            public func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(kind, forKey: .kind)
+                try c.encode(apiVersion, forKey: .apiVersion)
+                try c.encode(name, forKey: .name)
+                try c.encodeOrNull(namespace, forKey: .namespace)
+                try c.encode(change, forKey: .change)
+                try c.encode(fields, forKey: .fields)
+            }
+        }
+
+        public var environments: [String]
+        /// The labels that name the group (shared by all its environments).
+        public var labels: [String: String]
+        public var resources: [Resource]
     }
 
     public var compared: Int
     public var changed: Int
     public var environments: [Environment]
+    /// The environments grouped by their change, largest group first.
+    public var groups: [Group]
 
     public init(_ diff: RenderDiff) {
         compared = diff.compared
         changed = diff.environments.count
+        groups = diff.groups().map { g in
+            Group(environments: g.environments, labels: Dictionary(uniqueKeysWithValues: g.commonLabels.map { ($0.key, $0.value) }),
+                  resources: g.resources.map { r in
+                      Group.Resource(kind: r.id.kind, apiVersion: r.id.apiVersion, name: r.id.name, namespace: r.id.namespace,
+                                     change: r.change, fields: r.fields.map(Field.init))
+                  })
+        }
         environments = diff.environments.map { env in
             Environment(name: env.name, change: env.change, resources: env.resources.map { r in
                 Resource(kind: r.id.kind, apiVersion: r.id.apiVersion, name: r.id.name, namespace: r.id.namespace,
-                         change: r.change, file: r.file, diff: r.diff.text())
+                         change: r.change, file: r.file, diff: r.diff.text(), fields: r.fields.map(Field.init))
             })
         }
     }

@@ -54,7 +54,7 @@ public enum EmbeddedFile {
 
     /// The string value a `$file` path names.
     static func text(of reference: Node, root: String, source: any SourceTree) throws -> Node {
-        let hint = "write the path from the layer's directory (\(source.displayPath(root))/), inside its \(directory)/: {\(key): \(directory)/config.d/NAME.xml}"
+        let hint = "write the path from the layer's directory (\(source.displayPath(root))/), inside its \(directory)/: {\(key): \(directory)/NAME}"
         guard let path = reference.stringValue, !path.isEmpty else {
             throw Diagnostic.error(at: reference.location, "\(key) takes a path, not \(reference.kindWithArticle)", hint: hint)
         }
