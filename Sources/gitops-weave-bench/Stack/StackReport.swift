@@ -25,6 +25,9 @@ struct Target {
         },
         Target(name: "publish beyond render", kind: .atMost, limit: 1000, unit: " ms", environments: 1000) { $0.milliseconds(.publish) },
         Target(name: "diff", kind: .atMost, limit: 3000, unit: " ms", environments: 1000) { $0.milliseconds(.diff) },
+        Target(name: "set --selector tier=dev", kind: .atMost, limit: 1000, unit: " ms", environments: 1000) { $0.milliseconds(.setSelector) },
+        Target(name: "Markdown, one default change", kind: .atMost, limit: 5000, unit: " chars", environments: 1000) { $0.markdownOneChange.map(Double.init) },
+        Target(name: "Markdown, three tier groups", kind: .atMost, limit: 8000, unit: " chars", environments: 1000) { $0.markdownThreeGroups.map(Double.init) },
         Target(name: "peak memory", kind: .atMost, limit: 400, unit: " MiB", environments: 1000) { r in
             r.peakResident.map { Double($0) / 1_048_576 }
         },

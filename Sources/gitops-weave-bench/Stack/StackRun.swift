@@ -16,6 +16,7 @@ enum Phase: String, CaseIterable {
     case publishOneChanged = "publish_one_changed"
     case gitCLI = "git_add_commit"
     case diff
+    case setSelector = "set_selector"
     case kustomizeEach = "kustomize_per_process"
     case kustomizeAll = "kustomize_aggregate"
 
@@ -29,6 +30,7 @@ enum Phase: String, CaseIterable {
         case .publishOneChanged: return "publish: one environment changed"
         case .gitCLI: return "git add -A && git commit, same files"
         case .diff: return "diff HEAD~1 HEAD (one layer changed)"
+        case .setSelector: return "set --selector tier=dev (a process)"
         case .kustomizeEach: return "kustomize: one process per environment"
         case .kustomizeAll: return "kustomize: one aggregate build"
         }
@@ -55,6 +57,9 @@ struct StackResult {
     var resources = 0
     var resourcesPerEnvironment: [Int] = []
     var samples: [Phase: [PhaseSample]] = [:]
+    /// Characters of `diff --format markdown` for the two fleet cases (pullRequests).
+    var markdownOneChange: Int?
+    var markdownThreeGroups: Int?
     /// Environments per repetition run as their own kustomize process (the figure is scaled
     /// from these to all environments).
     var kustomizeSampled: Int?
@@ -175,6 +180,7 @@ struct StackRun {
         try publish(names: names, source: source, sourceCommit: sourceCommit, pipeline: pipeline, failures: failures, dir: dir, into: &result, say: say)
         try gitCLI(rendered: rendered, into: &result, say: say)
         try diff(source: source, into: &result, say: say)
+        try pullRequests(source: source, into: &result, say: say)
         return result
     }
 
@@ -282,6 +288,55 @@ struct StackRun {
         let prod = source.names.filter { $0.contains("-prod-") }.count
         result.checks.append(Check(name: "diff finds every prod environment", passed: changed == prod,
                                    detail: "\(changed) environments changed by the prod layer's edit; \(prod) use the prod layer"))
+    }
+
+    // MARK: pull requests
+
+    /// `set --selector tier=dev` as a process (it renders and validates what it changes
+    /// before writing), and the size of the Markdown `diff` writes for the issue's two fleet
+    /// cases: a one-line default change everywhere, and a change whose value differs by tier.
+    func pullRequests(source: StackSource, into result: inout StackResult, say: (String) -> Void) throws {
+        guard let weave = try? KustomizeBenchmark.gitopsWeaveBinary(nil) else {
+            result.checks.append(Check(name: "pull-request changes", passed: true, detail: "skipped: no gitops-weave binary beside the benchmark"))
+            return
+        }
+        for rep in 0...inProcessRepetitions {
+            say("set --selector: \(rep)/\(inProcessRepetitions)")
+            let (_, sample) = try measure(children: true) {
+                try Processes.run([weave.path, "set", "--selector", "tier=dev", "weaveTraceTag=0.77.\(rep)", "--source", source.root.path])
+            }
+            if rep > 0 { result.samples[.setSelector, default: []].append(sample) }
+        }
+        let dev = source.names.filter { $0.contains("-dev-") }.count
+        let edited = try Processes.output(["git", "diff", "--name-only"], in: source.root).split(separator: "\n").count
+        result.checks.append(Check(name: "set --selector edits exactly the selected files", passed: edited == dev,
+                                   detail: "\(edited) environment files changed; \(dev) environments are tier=dev"))
+        try Processes.git(["checkout", "-q", "--", "."], in: source.root)
+
+        func markdown() throws -> (text: String, groups: Int) {
+            let diff = try RevisionComparison(source: source.root.path, base: "HEAD~1", head: "HEAD", stacks: StackCatalog([WeaveStack()])).diff()
+            return (diff.markdown()[0], diff.groups().count)
+        }
+        let project = source.root.appendingPathComponent(Project.fileName)
+        let text = try String(contentsOf: project, encoding: .utf8)
+        let old = "weaveTraceTag:\n    type: string\n    default: \"0.74.1\""
+        guard text.contains(old) else { throw BenchError("the project file no longer declares weaveTraceTag with default \"0.74.1\"") }
+        try text.replacingOccurrences(of: old, with: "weaveTraceTag:\n    type: string\n    default: \"0.75.0\"").write(to: project, atomically: true, encoding: .utf8)
+        try Processes.git(["commit", "-q", "-am", "weave-trace 0.75.0"], in: source.root)
+        let one = try markdown()
+        result.markdownOneChange = one.text.count
+        result.checks.append(Check(name: "a one-line default change is one section", passed: one.groups == 1 && one.text.count < 5_000 && !one.text.contains("Truncated"),
+                                   detail: "diff --format markdown of weaveTraceTag's default on \(source.names.count) environments: \(one.groups) distinct change, \(one.text.count) characters (target < 5,000), nothing cut"))
+
+        for (i, tier) in StackSource.tiers.enumerated() {
+            try Processes.run([weave.path, "set", "--selector", "tier=\(tier)", "weaveTraceTag=0.76.\(i)", "--source", source.root.path])
+        }
+        try Processes.git(["commit", "-q", "-am", "weave-trace by tier"], in: source.root)
+        let three = try markdown()
+        result.markdownThreeGroups = three.text.count
+        let named = StackSource.tiers.allSatisfy { three.text.contains("· tier=\($0)") }
+        result.checks.append(Check(name: "a change by tier is three sections named by their label", passed: three.groups == 3 && named && three.text.count < 8_000 && !three.text.contains("Truncated"),
+                                   detail: "\(three.groups) distinct changes\(named ? ", named tier=dev, tier=staging, tier=prod" : ""), \(three.text.count) characters (target < 8,000), nothing cut"))
     }
 
     // MARK: kustomize

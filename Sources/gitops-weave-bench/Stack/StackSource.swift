@@ -50,7 +50,8 @@ struct StackSource {
         let volume = ["dev": 10, "staging": 50, "prod": 200][tier]!
         var layers = [tier, storage]
         if openshift { layers.append("openshift") }
-        var text = "# generated environment \(i)\nlayers: [\(layers.joined(separator: ", "))]\n"
+        var text = "# generated environment \(i)\nlabels: {tier: \(tier), storage: \(storage)\(openshift ? ", platform: openshift" : "")}\n"
+        text += "layers: [\(layers.joined(separator: ", "))]\n"
         text += "nodes: \(tier == "dev" ? 1 : 3)\n"
         let uid = 1_000_600_000 + (i % 50) * 10_000
         if openshift { text += "platform:\n  openshift:\n    uidRange: \(uid)/10000\n" }
