@@ -87,8 +87,8 @@ struct SetCommand: ParsableCommand {
             let target: ParameterChange.Target = setDefault ? .defaults : .environments(try selection.names(in: project, also: environments))
             let change = try ParameterChange.plan(project, target: target, assignments: ["": list])
             let subject = setDefault
-                ? "Set the default of " + list.map { "\($0.name) to \($0.value.map(ParameterChange.display) ?? "")" }.joined(separator: ", ")
-                : "Set " + list.map { "\($0.name)=\($0.value.map(ParameterChange.display) ?? "")" }.joined(separator: ", ")
+                ? "Set the default of " + list.map { "\($0.name) to \(ParameterChange.shown($0.value, of: $0.name))" }.joined(separator: ", ")
+                : "Set " + list.map { "\($0.name)=\(ParameterChange.shown($0.value, of: $0.name))" }.joined(separator: ", ")
             try runner.deliver(change, subject: subject)
         }
     }

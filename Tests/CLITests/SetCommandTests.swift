@@ -253,6 +253,20 @@ struct SetCommandTests {
         #expect(!(try w.exists("refs/heads/noop", in: dir)))
     }
 
+    @Test("a credential parameter's values are never printed or committed in a message, only their digests")
+    func secretParameter() throws {
+        let w = try World()
+        let dir = try source(w, environment: "layers: [app]\nparameters:\n  tag: v1\n")
+        try w.write(dir, "gitops-weave.yaml", try String(contentsOf: dir.appendingPathComponent("gitops-weave.yaml"), encoding: .utf8)
+                    + "  apiToken:\n    type: string\n    default: old-token-value\n")
+        try w.commitAll(dir, "A token")
+        let out = try w.weave(["set", "e1", "apiToken=new-token-value", "--commit", "--format", "json"], in: dir)
+        #expect(out.status == 0, "\(out)")
+        #expect(!out.stdout.contains("token-value") && !out.stderr.contains("token-value"), "\(out)")
+        #expect(out.stdout.contains("<redacted "))
+        #expect(!(try w.git("log", "-1", "--format=%B", in: dir)).contains("token-value"))
+    }
+
     @Test("--commit on the current branch: the index follows; uncommitted changes in an edited file are refused")
     func commit() throws {
         let w = try World()

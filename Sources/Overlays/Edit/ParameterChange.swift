@@ -126,8 +126,12 @@ public struct ParameterChange: Sendable {
                 edits = [edit]
             }
             current = String(decoding: TextEdit.apply(edits, to: spans.bytes), as: UTF8.self)
-            changes.append(Change(file: file, environment: environment, parameter: assignment.name, old: shown.map(Self.display),
-                                  new: assignment.value.map(Self.display), oldIsDefault: old == nil && shown != nil))
+            // A credential's value is never printed, committed in a message or reported: its
+            // digest says that it changed (the one redaction policy).
+            let secret = Redaction.isSecretParameter(assignment.name)
+            func shownText(_ text: String?) -> String? { secret ? text.map(Redaction.digest) : text }
+            changes.append(Change(file: file, environment: environment, parameter: assignment.name, old: shownText(shown.map(Self.display)),
+                                  new: shownText(assignment.value.map(Self.display)), oldIsDefault: old == nil && shown != nil))
             changed = true
         }
         if changed { files.append(FileEdit(path: file, before: text, after: current)) }
@@ -140,6 +144,13 @@ public struct ParameterChange: Sendable {
         case .sequence(let items): return "[" + items.map { $0.scalar.map { YAMLEmitter.inlineScalar($0, inFlow: true) } ?? "…" }.joined(separator: ", ") + "]"
         case .mapping: return "{…}"
         }
+    }
+
+    /// A value of parameter `name` as messages show it: its digest when the name says it
+    /// holds a credential.
+    public static func shown(_ value: ValueEdit.Value?, of name: String) -> String {
+        guard let value else { return "(unset)" }
+        return Redaction.isSecretParameter(name) ? Redaction.digest(display(value)) : display(value)
     }
 
     public static func display(_ value: ValueEdit.Value) -> String {

@@ -130,7 +130,7 @@ struct StackReport {
         for t in Target.all where t.applies(to: r) {
             guard let x = t.value(r) else { continue }
             out += "  " + Format.padRight(t.name, 34) + Format.padLeft(Format.fixed(x, t.unit == "×" ? 1 : 0) + t.unit, 12)
-                + "   target " + Format.padRight(t.wanted, 12) + (t.met(x) ? "met" : "MISSED") + "\n"
+                + "   target " + Format.padRight(t.wanted, 12) + " " + (t.met(x) ? "met" : "MISSED") + "\n"
         }
         if r.comparedEnvironments > 0 {
             out += "kustomize against gitops-weave, \(r.comparedEnvironments) environments: \(r.comparison.identical) of \(r.comparison.resources) resources identical, "
