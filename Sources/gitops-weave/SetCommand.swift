@@ -75,7 +75,7 @@ struct SetCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run(format: delivery.format) {
-            var runner = try ChangeRunner(command: "set", source: source, delivery: delivery, validation: validation)
+            let runner = try ChangeRunner(command: "set", source: source, delivery: delivery, validation: validation)
             let project = runner.project
             var list: [ParameterChange.Assignment] = []
             for text in assignments {
@@ -122,7 +122,7 @@ struct UnsetCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run(format: delivery.format) {
-            var runner = try ChangeRunner(command: "unset", source: source, delivery: delivery, validation: validation)
+            let runner = try ChangeRunner(command: "unset", source: source, delivery: delivery, validation: validation)
             let project = runner.project
             let known = Set(try project.environmentNames())
             var environments: [String] = []
@@ -182,7 +182,7 @@ struct PromoteCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.run(format: delivery.format) {
-            var runner = try ChangeRunner(command: "promote", source: source, delivery: delivery, validation: validation)
+            let runner = try ChangeRunner(command: "promote", source: source, delivery: delivery, validation: validation)
             let project = runner.project
             let targets = try EnvironmentOptions.resolve(to, selector: try selector.map { try LabelSelector(parsing: $0) }, in: project)
                 .filter { $0 != from }
@@ -253,7 +253,7 @@ struct ChangeRunner {
     }
 
     /// `preposition` joins the subject to the environments: "Set x=1 in a, b", "Promote x from a to b".
-    mutating func deliver(_ change: ParameterChange, subject: String, preposition: String = "in") throws {
+    func deliver(_ change: ParameterChange, subject: String, preposition: String = "in") throws {
         let affected = try affected(change)
         guard !change.files.isEmpty else {
             report(change, affected: affected, made: nil, subject: subject)
