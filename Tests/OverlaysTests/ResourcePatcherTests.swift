@@ -256,3 +256,81 @@ struct ResourcePatcherTests {
         F.expect(patcher.resources[0].node, "spec.replicas", "1")
     }
 }
+
+/// Patches of different resources merge on every core (`applyStrategic(_: [Node])`), with
+/// exactly the result, notes and first error of applying them one by one.
+@Suite("Strategic merge: many patches at once")
+struct ConcurrentPatchTests {
+    /// `count` StatefulSets and Widgets (a kind without a schema: a note), and two patches
+    /// for each, interleaved.
+    static func fleet(_ count: Int) throws -> (resources: [Resource], patches: [Node]) {
+        var base = "", patches = ""
+        for i in 0..<count {
+            base += "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: s\(i)\n  namespace: n\(i % 3)\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app:1\n      - name: side\n        image: side:1\n---\n"
+            base += "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\(i)\nspec:\n  items: [a, b]\n---\n"
+        }
+        for round in 0..<2 {
+            for i in stride(from: count - 1, through: 0, by: -1) {
+                patches += "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: s\(i)\n  namespace: n\(i % 3)\nspec:\n  replicas: \(round + 2)\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app:\(round + 2)\n---\n"
+                patches += "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\(i)\nspec:\n  items: [c\(round)]\n---\n"
+            }
+        }
+        return (try Resource.load(try YAMLParser().parseStream(base, file: "base.yaml")),
+                try YAMLParser().parseStream(patches, file: "patches.yaml").filter { !$0.isNull })
+    }
+
+    static func oneByOne(_ resources: [Resource], _ patches: [Node]) -> (String, [String], String?) {
+        var p = ResourcePatcher(resources: resources, registry: SchemaRegistry())
+        var failure: String?
+        do { for patch in patches { try p.applyStrategic(patch) } } catch { failure = "\(error)" }
+        return (YAMLEmitter().emitStream(p.resources.map(\.node)), p.notes.map(\.description), failure)
+    }
+
+    static func atOnce(_ resources: [Resource], _ patches: [Node]) -> (String, [String], String?) {
+        var p = ResourcePatcher(resources: resources, registry: SchemaRegistry())
+        var failure: String?
+        do { try p.applyStrategic(patches) } catch { failure = "\(error)" }
+        return (YAMLEmitter().emitStream(p.resources.map(\.node)), p.notes.map(\.description), failure)
+    }
+
+    @Test("300 resources, 600 patches: the same bytes, notes and provenance as one by one")
+    func same() throws {
+        let (resources, patches) = try Self.fleet(150)
+        let one = Self.oneByOne(resources, patches), all = Self.atOnce(resources, patches)
+        #expect(one.2 == nil && all.2 == nil)
+        #expect(all.0 == one.0)
+        #expect(all.1 == one.1)
+        #expect(all.1.count == 1, "one note for Widget: \(all.1)")
+        #expect(all.0.contains("image: app:3") && !all.0.contains("image: app:1"))
+    }
+
+    @Test("the first error in the patches' order, whichever resource it is on; nothing is changed", arguments: [
+        // A merge error late, a target error later: the merge error.
+        (40, "kind: StatefulSet\nmetadata:\n  name: s1\n  namespace: n1\nspec:\n  replicas: {a: 1}\n", 90, "kind: StatefulSet\nmetadata:\n  name: nope\n"),
+        // A target error first.
+        (200, "kind: StatefulSet\nmetadata:\n  name: s1\n  namespace: n1\nspec:\n  replicas: {a: 1}\n", 10, "kind: StatefulSet\nmetadata:\n  name: nope\n"),
+        // A patch that renames its resource.
+        (70, "kind: StatefulSet\nmetadata:\n  name: s2\n  namespace: other\n", 230, "kind: StatefulSet\nmetadata:\n  name: nope\n"),
+    ])
+    func firstError(at a: Int, _ patchA: String, at b: Int, _ patchB: String) throws {
+        var (resources, patches) = try Self.fleet(60)
+        try #require(max(a, b) < patches.count)
+        patches[a] = try YAMLParser().parseDocument("apiVersion: apps/v1\n" + patchA, file: "bad-a.yaml")
+        patches[b] = try YAMLParser().parseDocument("apiVersion: apps/v1\n" + patchB, file: "bad-b.yaml")
+        let one = Self.oneByOne(resources, patches), all = Self.atOnce(resources, patches)
+        #expect(one.2 != nil)
+        #expect(all.2 == one.2)
+        #expect(all.1 == one.1)
+        _ = resources
+    }
+
+    @Test("a root $patch directive (delete, replace) goes one by one, with the same result")
+    func directives() throws {
+        var (resources, patches) = try Self.fleet(20)
+        patches.insert(try YAMLParser().parseDocument("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: s3\n  namespace: n0\n$patch: delete\n", file: "d.yaml"), at: 5)
+        let one = Self.oneByOne(resources, patches), all = Self.atOnce(resources, patches)
+        #expect(all.0 == one.0 && all.2 == one.2)
+        #expect(!all.0.contains("name: s3\n"))
+        _ = resources
+    }
+}
