@@ -55,9 +55,11 @@ struct MergeCommand: ParsableCommand {
                 registry.declare(try MergeKeyDeclaration(parsing: text))
             }
             var patcher = ResourcePatcher(resources: try Resource.load(try SourceFile.parseStream(base)), registry: registry)
-            // Every patch file is read first, then the patches apply in order, those of
-            // different resources on every core.
-            try patcher.applyStrategic(try patches.flatMap { try SourceFile.parseStream($0) }.filter { !$0.isNull })
+            for path in patches {
+                for doc in try SourceFile.parseStream(path) where !doc.isNull {
+                    try patcher.applyStrategic(doc)
+                }
+            }
             for path in jsonPatches {
                 for doc in try SourceFile.parseStream(path) where !doc.isNull {
                     let p = try TargetedJSONPatch(parsing: doc)
@@ -65,9 +67,7 @@ struct MergeCommand: ParsableCommand {
                 }
             }
             for note in patcher.notes { Diagnostics.print(note) }
-            // Each document is written on its own core; joined, they are emitStream's bytes.
-            let documents = patcher.resources.map(\.node).concurrentMap { YAMLEmitter().emit($0) }
-            FileHandle.standardOutput.write(Data(documents.joined(separator: "---\n").utf8))
+            FileHandle.standardOutput.write(YAMLEmitter().emitStream(patcher.resources.map(\.node)).data(using: .utf8)!)
         }
     }
 }

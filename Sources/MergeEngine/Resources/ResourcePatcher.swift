@@ -78,7 +78,7 @@ public struct ResourcePatcher {
                 var replaced = map
                 replaced.remove("$patch")
                 let node = Node(.mapping(replaced), at: patch.location).replacing(target.node)
-                resources[i] = try Self.checkIdentity(node, was: target.id, at: patch.location)
+                resources[i] = try checkIdentity(node, was: target.id, at: patch.location)
                 return
             default:
                 break
@@ -99,103 +99,19 @@ public struct ResourcePatcher {
             merged = JSONMergePatch.apply(patch, to: target.node)
         }
         // Only a patch that keeps the identity changes anything.
-        resources[i] = try Self.checkIdentity(merged, was: target.id, at: patch.location)
-    }
-
-    /// Applies strategic merge patches in order, merging the patches of different resources
-    /// on every core. The resources, the notes and the error (the first, in the patches'
-    /// order) are exactly those of applying the patches one by one, which is what happens
-    /// when a patch's root holds a `$patch` directive (deleting or replacing a resource
-    /// moves the others).
-    public mutating func applyStrategic(_ patches: [Node]) throws {
-        if patches.count < 2 || patches.contains(where: { $0.mapping?["$patch"] != nil }) {
-            for patch in patches { try applyStrategic(patch) }
-            return
-        }
-        // Targets in order; patches after the first that matches nothing never run.
-        var targets: [Int] = []
-        var targetError: Error?
-        for patch in patches {
-            do {
-                targets.append(try target(of: try Resource(document: patch, role: "patch").id, at: patch.location))
-            } catch {
-                targetError = error
-                break
-            }
-        }
-        // Each resource's patches, in order, as one unit of work.
-        var units: [(target: Int, patches: [(index: Int, node: Node)])] = []
-        var unitOf: [Int: Int] = [:]
-        for (k, t) in targets.enumerated() {
-            if let u = unitOf[t] {
-                units[u].patches.append((k, patches[k]))
-            } else {
-                unitOf[t] = units.count
-                units.append((t, [(k, patches[k])]))
-            }
-        }
-        enum Outcome: @unchecked Sendable {
-            case merged(Resource)
-            /// The patch at this index failed, with this error.
-            case failed(Int, Error)
-            /// A merge deleted the resource: redo everything one by one.
-            case deleted
-        }
-        let registry = self.registry, flavor = self.flavor, start = resources
-        let outcomes = units.concurrentMap { unit -> Outcome in
-            var current = start[unit.target]
-            for (k, patch) in unit.patches {
-                do {
-                    let merged: Node
-                    switch registry.semantics(for: current.id, flavor: flavor) {
-                    case .strategic(let type, let options):
-                        switch try StrategicMerge.apply(patch, to: current.node, type: type, options: options) {
-                        case .merged(let node): merged = node
-                        case .deleted: return .deleted
-                        }
-                    case .jsonMerge:
-                        merged = JSONMergePatch.apply(patch, to: current.node)
-                    }
-                    current = try Self.checkIdentity(merged, was: current.id, at: patch.location)
-                } catch {
-                    return .failed(k, error)
-                }
-            }
-            return .merged(current)
-        }
-        if outcomes.contains(where: { if case .deleted = $0 { return true } else { return false } }) {
-            for patch in patches { try applyStrategic(patch) }
-            return
-        }
-        let firstFailure = outcomes.compactMap { o -> (Int, Error)? in
-            if case .failed(let k, let e) = o { return (k, e) } else { return nil }
-        }.min { $0.0 < $1.0 }
-        // The notes of the patches that ran one by one would have, in their order.
-        let ran = firstFailure.map { $0.0 + 1 } ?? targets.count
-        for k in 0..<ran {
-            let id = resources[targets[k]].id
-            switch registry.semantics(for: id, flavor: flavor) {
-            case .strategic: if flavor == .kyaml && !registry.knows(id) { noteFallback(id, at: patches[k].location) }
-            case .jsonMerge: noteFallback(id, at: patches[k].location)
-            }
-        }
-        if let (_, error) = firstFailure { throw error }
-        if let targetError { throw targetError }
-        for (unit, outcome) in zip(units, outcomes) {
-            if case .merged(let r) = outcome { resources[unit.target] = r }
-        }
+        resources[i] = try checkIdentity(merged, was: target.id, at: patch.location)
     }
 
     /// Applies a JSON patch to the resource it targets.
     public mutating func applyJSONPatch(_ patch: JSONPatch, target targetID: ResourceID, at location: SourceLocation) throws {
         let i = try target(of: targetID, at: location, role: "JSON patch")
         let patched = try patch.apply(to: resources[i].node)
-        resources[i] = try Self.checkIdentity(patched, was: resources[i].id, at: location)
+        resources[i] = try checkIdentity(patched, was: resources[i].id, at: location)
     }
 
     /// A patch may not rename or move the resource it patches, nor leave it without an
     /// identity. Returns the patched resource (its apiVersion may have changed).
-    private static func checkIdentity(_ node: Node, was id: ResourceID, at location: SourceLocation) throws -> Resource {
+    private func checkIdentity(_ node: Node, was id: ResourceID, at location: SourceLocation) throws -> Resource {
         let now: Resource
         do {
             now = try Resource(document: node)
