@@ -1,3 +1,5 @@
+import YAMLModel
+
 /// Number formatting without Foundation, so that output is the same on every platform.
 enum Format {
     /// `x` with exactly `digits` decimals: `fixed(3.14159, 2)` is `3.14`.
@@ -37,24 +39,9 @@ enum Format {
 
     /// A JSON string literal.
     static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        var out = ""
+        GoJSON.quote(s, escapingHTML: false, into: &out)
+        return out
     }
 
     /// A JSON number: integers as integers, other values with up to `digits` decimals.
