@@ -63,6 +63,7 @@ let package = Package(
             name: "Overlays",
             dependencies: [
                 "YAMLModel", "MergeEngine", "Kustomize",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: crossModule),

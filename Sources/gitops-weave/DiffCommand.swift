@@ -25,7 +25,13 @@ struct DiffCommand: ParsableCommand {
             GitHub's comment limit), cut at resource boundaries with a note; --split writes \
             every part to numbered files instead.
 
-            --env NAME (repeatable) compares only the environments named.
+            --env NAME (repeatable) compares only the environments named, --selector those \
+            whose labels match.
+
+            Only the environments whose inputs differ between the revisions are rendered (their \
+            file, the project file, the base, their layers, the CRDs): the others cannot change. \
+            HEAD's rendered environments are validated. --full renders and validates every \
+            environment at both revisions.
 
             Exit status, like git diff --exit-code: 0 when no environment changes, 1 when one \
             does or on an error, 2 for a usage error.
@@ -47,6 +53,9 @@ struct DiffCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where --split writes its parts.", valueName: "DIR"))
     var out = "."
 
+    @Flag(help: "Render and validate every environment at both revisions, also those whose inputs did not change.")
+    var full = false
+
     @OptionGroup var validation: ValidationOptions
 
     func validate() throws {
@@ -57,7 +66,7 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         var diff: RenderDiff?
         try Diagnostics.run(format: format == .json ? .json : .text) {
-            diff = try revisions.comparison(environments: selection.selection, selector: try selection.labelSelector()) { project, environments in
+            diff = try revisions.comparison(environments: selection.selection, selector: try selection.labelSelector(), full: full) { project, environments in
                 try validation.checkHead(project, environments, head: revisions.head)
             }.diff()
         }

@@ -40,11 +40,12 @@ struct RevisionRange: ParsableArguments {
 
     /// The comparison of the source at `base` and at `head`; `inspectHead` sees what HEAD
     /// rendered.
-    func comparison(environments: [String]? = nil, selector: LabelSelector? = nil, inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) throws -> RevisionComparison {
+    func comparison(environments: [String]? = nil, selector: LabelSelector? = nil, full: Bool = false, inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) throws -> RevisionComparison {
         try refuseEnvironmentAsRevision()
         var comparison = RevisionComparison(source: source, base: base, head: head, stacks: .bundled, inspectHead: inspectHead)
         comparison.environments = environments
         comparison.selector = selector
+        comparison.incremental = !full
         return comparison
     }
 

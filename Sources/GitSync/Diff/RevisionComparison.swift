@@ -26,6 +26,9 @@ public struct RevisionComparison {
     public var environments: [String]?
     /// Compare only the environments whose labels match, at either revision; one must.
     public var selector: LabelSelector?
+    /// Render only the environments whose inputs differ between the revisions
+    /// (`RenderInputs`); the others cannot differ. False renders every one, at both.
+    public var incremental = true
 
     public init(source: String, base: String?, head: String?, stacks: StackCatalog,
                 inspectHead: ((Project, [RenderedEnvironment]) throws -> Void)? = nil) {
@@ -45,10 +48,24 @@ public struct RevisionComparison {
         // `repo` stays on this thread: both revisions' render workers read through handles
         // of their own, borrowed from `repo.readers` (see GitTreeSource).
         let baseRevision = try base ?? defaultBase(repo)
-        let before = try render(GitTreeSource(repository: repo, revision: baseRevision, subdirectory: subdirectory))
+        let beforeProject = try Project.load(from: try GitTreeSource(repository: repo, revision: baseRevision, subdirectory: subdirectory), stacks: stacks)
         let afterSource: any SourceTree = try head.map { try GitTreeSource(repository: repo, revision: $0, subdirectory: subdirectory) }
             ?? FileSystemSource(root: source)
-        let after = try render(afterSource)
+        let afterProject = try Project.load(from: afterSource, stacks: stacks)
+        let beforeNames = try selected(beforeProject), afterNames = try selected(afterProject)
+        // An environment whose inputs are the same at both revisions renders alike at both.
+        var unchanged = Set<String>()
+        if incremental {
+            let beforeInputs = RenderInputs(project: beforeProject), afterInputs = RenderInputs(project: afterProject)
+            let common = Array(Set(beforeNames).intersection(afterNames))
+            let same = common.concurrentMap { name -> Bool in
+                guard let a = beforeInputs.digest(of: name), let b = afterInputs.digest(of: name) else { return false }
+                return a == b
+            }
+            for (name, isSame) in zip(common, same) where isSame { unchanged.insert(name) }
+        }
+        let before = try render(beforeProject, beforeNames.filter { !unchanged.contains($0) })
+        let after = try render(afterProject, afterNames.filter { !unchanged.contains($0) })
         if let environments {
             let known = Set(try before.project.environmentNames()).union(try after.project.environmentNames())
             if let unknown = environments.first(where: { !known.contains($0) }) {
@@ -58,11 +75,13 @@ public struct RevisionComparison {
                                        hint: closest.map { "did you mean \($0)?" } ?? "environments: " + all.joined(separator: ", "))
             }
         }
-        if let selector, before.resources.isEmpty, after.resources.isEmpty {
+        if let selector, beforeNames.isEmpty, afterNames.isEmpty {
             throw after.project.noMatch(selector, where: " at either revision")
         }
         try inspectHead?(after.project, after.environments)
         var diff = RenderDiff(before: before.resources, after: after.resources)
+        diff.compared = Set(beforeNames).union(afterNames).count
+        diff.rendered = after.environments.map(\.name)
         for (project, names) in [(before.project, before.resources.keys), (after.project, after.resources.keys)] {
             for name in names { diff.labels[name] = (try? project.environment(named: name).labels) ?? diff.labels[name] }
         }
@@ -80,12 +99,16 @@ public struct RevisionComparison {
         return try repo.mergeBase(headCommit, try repo.commitID(branch)).hex
     }
 
-    /// Every environment rendered; any render error stops the comparison.
-    func render(_ tree: any SourceTree) throws -> (project: Project, environments: [RenderedEnvironment], resources: [String: [Resource]]) {
-        let project = try Project.load(from: tree, stacks: stacks)
+    /// The environments of a revision this comparison covers.
+    func selected(_ project: Project) throws -> [String] {
         var names = try project.environmentNames()
         if let environments { names = names.filter(environments.contains) }
         if let selector { names = try names.filter { selector.matches(try project.environment(named: $0).labels) } }
+        return names
+    }
+
+    /// The environments named, rendered; any render error stops the comparison.
+    func render(_ project: Project, _ names: [String]) throws -> (project: Project, environments: [RenderedEnvironment], resources: [String: [Resource]]) {
         // Laid out as in the rendered tree (order, sync waves), so the diff shows what is
         // committed; validation is the caller's, through `inspectHead`.
         let results = RenderPipeline(renderer: Renderer(project: project), provenance: .init(sourceRevision: nil, sourceDirty: false),

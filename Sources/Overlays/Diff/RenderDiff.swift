@@ -34,6 +34,9 @@ public struct RenderDiff: Sendable {
     /// Each environment's labels (at HEAD, else at BASE), which name groups of environments
     /// changed alike.
     public var labels: [String: [String: String]] = [:]
+    /// The environments rendered at HEAD to compare them; the others' inputs were the same
+    /// at both revisions (`RenderInputs`). Nil when the comparison did not say.
+    public var rendered: [String]?
 
     public var isEmpty: Bool { environments.isEmpty }
 

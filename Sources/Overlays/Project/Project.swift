@@ -18,6 +18,8 @@ public struct Project: Sendable {
     /// `output.flux.postBuild`: Flux's post-build substitution, for `sync-config flux` to
     /// copy into its Kustomizations; nil leaves substitution off.
     public var fluxPostBuild: Node?
+    /// The files under `crds:`, from the source's root, as listed.
+    public var crdFiles: [String] = []
     /// `output.hydrator`: publish writes Argo CD's hydrator output contract; nil when off.
     public var hydrator: HydratorOutput?
     public var parameters = OrderedDictionary<String, Parameter>()
@@ -142,6 +144,7 @@ public struct Project: Sendable {
             guard let path = node.stringValue else {
                 throw Diagnostic.error(at: node.location, "a CRD entry is a path to a CustomResourceDefinition file")
             }
+            project.crdFiles.append(path)
             try ProjectFileReader.checkInsideSource(path, at: node.location, field: "a CRD path")
             let parsed: [Node]?
             do {

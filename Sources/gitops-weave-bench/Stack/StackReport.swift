@@ -25,6 +25,10 @@ struct Target {
         },
         Target(name: "publish beyond render", kind: .atMost, limit: 1000, unit: " ms", environments: 1000) { $0.milliseconds(.publish) },
         Target(name: "diff", kind: .atMost, limit: 3000, unit: " ms", environments: 1000) { $0.milliseconds(.diff) },
+        Target(name: "diff, one environment / diff --full", kind: .atMost, limit: 0.10 * 100, unit: " %", environments: 1000) { r in
+            ratio(r.milliseconds(.diffOneEnvironment), r.milliseconds(.diffFull)).map { $0 * 100 }
+        },
+        Target(name: "diff, one environment changed", kind: .atMost, limit: 150, unit: " ms", environments: 1000) { $0.milliseconds(.diffOneEnvironment) },
         Target(name: "set --selector tier=dev", kind: .atMost, limit: 1000, unit: " ms", environments: 1000) { $0.milliseconds(.setSelector) },
         Target(name: "Markdown, one default change", kind: .atMost, limit: 5000, unit: " chars", environments: 1000) { $0.markdownOneChange.map(Double.init) },
         Target(name: "Markdown, three tier groups", kind: .atMost, limit: 8000, unit: " chars", environments: 1000) { $0.markdownThreeGroups.map(Double.init) },

@@ -16,6 +16,8 @@ enum Phase: String, CaseIterable {
     case publishOneChanged = "publish_one_changed"
     case gitCLI = "git_add_commit"
     case diff
+    case diffOneEnvironment = "diff_one_environment"
+    case diffFull = "diff_full"
     case setSelector = "set_selector"
     case kustomizeEach = "kustomize_per_process"
     case kustomizeAll = "kustomize_aggregate"
@@ -30,6 +32,8 @@ enum Phase: String, CaseIterable {
         case .publishOneChanged: return "publish: one environment changed"
         case .gitCLI: return "git add -A && git commit, same files"
         case .diff: return "diff HEAD~1 HEAD (one layer changed)"
+        case .diffOneEnvironment: return "diff: one environment changed"
+        case .diffFull: return "diff --full: one environment changed"
         case .setSelector: return "set --selector tier=dev (a process)"
         case .kustomizeEach: return "kustomize: one process per environment"
         case .kustomizeAll: return "kustomize: one aggregate build"
@@ -288,6 +292,27 @@ struct StackRun {
         let prod = source.names.filter { $0.contains("-prod-") }.count
         result.checks.append(Check(name: "diff finds every prod environment", passed: changed == prod,
                                    detail: "\(changed) environments changed by the prod layer's edit; \(prod) use the prod layer"))
+
+        // One environment's file changes: only it is rendered (its inputs alone differ), and
+        // the result is the full comparison's.
+        let one = source.root.appendingPathComponent("environments/\(source.names[0]).yaml")
+        let envText = try String(contentsOf: one, encoding: .utf8)
+        try envText.replacingOccurrences(of: "  wandbHost: https://wandb-0.example.com", with: "  wandbHost: https://wandb-0b.example.com")
+            .write(to: one, atomically: true, encoding: .utf8)
+        try Processes.git(["commit", "-q", "-am", "one environment"], in: source.root)
+        var warmText = "", coldText = "", rendered = -1
+        for rep in 0...inProcessRepetitions {
+            say("diff, one environment: \(rep)/\(inProcessRepetitions)")
+            for incremental in [true, false] {
+                var comparison = RevisionComparison(source: source.root.path, base: "HEAD~1", head: "HEAD", stacks: StackCatalog([WeaveStack()]))
+                comparison.incremental = incremental
+                let (diff, sample) = try measure { try comparison.diff() }
+                if rep > 0 { result.samples[incremental ? .diffOneEnvironment : .diffFull, default: []].append(sample) }
+                if incremental { warmText = diff.text(color: false); rendered = diff.rendered?.count ?? -1 } else { coldText = diff.text(color: false) }
+            }
+        }
+        result.checks.append(Check(name: "an incremental diff is the full one", passed: warmText == coldText && rendered == 1 && !warmText.isEmpty,
+                                   detail: "one environment's edit: \(rendered) environment rendered, and the diff is the same bytes as rendering all \(source.names.count)"))
     }
 
     // MARK: pull requests

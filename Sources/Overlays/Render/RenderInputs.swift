@@ -1,0 +1,96 @@
+import Crypto
+import Foundation
+import YAMLModel
+
+/// Everything an environment's render reads, digested (SHA-256): two sources whose digests
+/// of an environment are equal render it to equal resources, so a comparison of two
+/// revisions need not render it at either.
+///
+/// The inputs are the environment's file; the project file, without the defaults of the
+/// parameters the environment sets itself (so a default it overrides changes nothing); the
+/// base directory and each of its layers' directories, every file in them (YAML, embedded
+/// files, kustomize layers' files); the CRD files under `crds:`; and this program's
+/// version, with its stacks. An environment built from a kustomize overlay may read any
+/// file of the source, and has no digest: it is always rendered.
+public final class RenderInputs: @unchecked Sendable {
+    public let project: Project
+    private var directories: [String: String] = [:]
+    private var projectFile: Node??
+    private let lock = NSLock()
+
+    public init(project: Project) {
+        self.project = project
+    }
+
+    /// The environment's digest; nil when it cannot have one (a kustomize overlay, an
+    /// environment file that does not read).
+    public func digest(of name: String) -> String? {
+        guard let environment = try? project.environment(named: name), environment.kustomize == nil,
+              let envText = try? project.source.readFile(project.environmentFile(name)),
+              let projectText = projectDigest(overriding: Set(environment.parameterValues.keys)) else { return nil }
+        var lines = ["gitops-weave \(GitopsWeaveVersion.current) \(project.stacks.map(\.name).joined(separator: ","))",
+                     "project \(projectText)", "environment \(Self.sha256(envText))"]
+        guard let base = directoryDigest(project.baseDirectory) else { return nil }
+        lines.append("base \(base)")
+        for layer in environment.layers {
+            guard let d = directoryDigest(project.layerPath(layer.name)) else { return nil }
+            lines.append("layer \(layer.name) \(d)")
+        }
+        for path in project.crdFiles {
+            guard let text = try? project.source.readFile(path) else { return nil }
+            lines.append("crd \(path) \(Self.sha256(text ?? ""))")
+        }
+        return Self.sha256(lines.joined(separator: "\n"))
+    }
+
+    /// The project file as data, without `default:` of the parameters in `overridden`.
+    func projectDigest(overriding overridden: Set<String>) -> String? {
+        lock.lock()
+        if projectFile == nil { projectFile = .some(try? project.source.parseStream(Project.fileName)?.first) }
+        let root = projectFile!
+        lock.unlock()
+        guard var node = root else { return nil }
+        if var map = node.mapping, var params = map["parameters"]?.mapping {
+            for name in overridden {
+                guard var declaration = params[name]?.mapping else { continue }
+                declaration.remove("default")
+                params.set(name, Node(.mapping(declaration), at: node.location))
+            }
+            map.set("parameters", Node(.mapping(params), at: node.location))
+            node.value = .mapping(map)
+        }
+        return Self.sha256(YAMLEmitter().emit(node))
+    }
+
+    /// Every file below `path`, by name and content; "none" when it does not exist. Each
+    /// directory is read once.
+    func directoryDigest(_ path: String) -> String? {
+        lock.lock()
+        if let done = directories[path] { lock.unlock(); return done }
+        lock.unlock()
+        var lines: [String] = []
+        func walk(_ dir: String) throws {
+            guard let entries = try project.source.list(dir) else { return }
+            for entry in entries {
+                let child = dir + "/" + entry.name
+                if entry.isDirectory {
+                    lines.append("dir \(entry.name)")
+                    try walk(child)
+                    lines.append("end")
+                } else {
+                    lines.append("file \(entry.name) \(Self.sha256(try project.source.readFile(child) ?? ""))")
+                }
+            }
+        }
+        guard (try? walk(path)) != nil else { return nil }
+        let digest = lines.isEmpty ? "none" : Self.sha256(lines.joined(separator: "\n"))
+        lock.lock()
+        directories[path] = digest
+        lock.unlock()
+        return digest
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
