@@ -200,22 +200,28 @@ public struct Project: Sendable {
 
     /// Reads one environment file.
     public func environment(named name: String) throws -> Environment {
+        try environmentAndText(named: name).environment
+    }
+
+    /// The environment, and its file's text (for digests of what a render reads).
+    public func environmentAndText(named name: String) throws -> (environment: Environment, text: String) {
         var path = environmentFile(name)
-        var found = try source.parseStream(path)
-        if found == nil {
+        var text = try source.readFile(path)
+        if text == nil {
             path = environmentsDirectory + "/" + name + ".yml"
-            found = try source.parseStream(path)
+            text = try source.readFile(path)
         }
-        guard let docs = found else {
+        guard let text else {
             let known = (try? environmentNames()) ?? []
             var hint = "environments are files in \(source.displayPath(environmentsDirectory))/"
             if !known.isEmpty { hint += "; known: " + known.joined(separator: ", ") }
             throw Diagnostic.error(at: nil, "no environment named \"\(name)\"", hint: hint)
         }
+        let docs = try YAMLParser().parseStream(text, file: source.displayPath(path))
         var environment = try Environment(name: name, file: source.displayPath(path), documents: docs, stacks: stacks, catalog: catalog)
         environment.external = external.merging(environment.external)
         if environment.targetLocation == nil { environment.target = target }
-        return environment
+        return (environment, text)
     }
 
     public func layerPath(_ name: String) -> String { layersDirectory + "/" + name }

@@ -16,6 +16,9 @@ public final class RenderInputs: @unchecked Sendable {
     public let project: Project
     private var directories: [String: String] = [:]
     private var projectFile: Node??
+    /// The project file's digest by the set of parameters an environment sets itself (a
+    /// few sets for a whole fleet).
+    private var projectDigests: [[String]: String] = [:]
     private let lock = NSLock()
 
     public init(project: Project) {
@@ -25,8 +28,7 @@ public final class RenderInputs: @unchecked Sendable {
     /// The environment's digest; nil when it cannot have one (a kustomize overlay, an
     /// environment file that does not read).
     public func digest(of name: String) -> String? {
-        guard let environment = try? project.environment(named: name), environment.kustomize == nil,
-              let envText = try? project.source.readFile(project.environmentFile(name)),
+        guard let (environment, envText) = try? project.environmentAndText(named: name), environment.kustomize == nil,
               let projectText = projectDigest(overriding: Set(environment.parameterValues.keys)) else { return nil }
         var lines = ["gitops-weave \(GitopsWeaveVersion.current) \(project.stacks.map(\.name).joined(separator: ","))",
                      "project \(projectText)", "environment \(Self.sha256(envText))"]
@@ -45,10 +47,21 @@ public final class RenderInputs: @unchecked Sendable {
 
     /// The project file as data, without `default:` of the parameters in `overridden`.
     func projectDigest(overriding overridden: Set<String>) -> String? {
+        // Only declared parameters' defaults are left out; others change nothing.
+        let key = overridden.filter { project.parameters[$0] != nil }.sorted()
         lock.lock()
+        if let done = projectDigests[key] { lock.unlock(); return done }
         if projectFile == nil { projectFile = .some(try? project.source.parseStream(Project.fileName)?.first) }
         let root = projectFile!
         lock.unlock()
+        let digest = projectDigest(root, leavingOut: key)
+        lock.lock()
+        if let digest { projectDigests[key] = digest }
+        lock.unlock()
+        return digest
+    }
+
+    private func projectDigest(_ root: Node?, leavingOut overridden: [String]) -> String? {
         guard var node = root else { return nil }
         if var map = node.mapping, var params = map["parameters"]?.mapping {
             for name in overridden {
