@@ -94,7 +94,7 @@ struct IncrementalDiffTests {
         #expect(DiffJSON.encode(warm) == DiffJSON.encode(cold))
     }
 
-    @Test("an environment added or removed is rendered where it exists; a kustomize-based one is always rendered")
+    @Test("an environment added or removed is rendered where it exists; one from a kustomize overlay or with a kustomize layer is always rendered")
     func addedRemoved() throws {
         let box = try GitSandbox()
         let dir = try Self.source(box)
@@ -106,15 +106,19 @@ struct IncrementalDiffTests {
         #expect(shown(warm) == shown(cold))
         #expect(warm.environments.map(\.name) == ["dev2", "staging-gcs"])
 
-        // An environment built from a kustomize overlay may read any file: always rendered.
+        // An environment built from a kustomize overlay, or with a kustomize layer (which may
+        // name a base anywhere), may read any file: always rendered.
         try box.write(dir, "overlays/x/kustomization.yaml", "resources: [cm.yaml]\n")
         try box.write(dir, "overlays/x/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\ndata: {a: b}\n")
         try box.write(dir, "environments/kx.yaml", "kustomize: overlays/x\n")
-        _ = try box.commitAll(dir, "kx")
+        try box.write(dir, "layers/klayer/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels: {team: weave}\n")
+        let dev = try String(contentsOf: dir.appendingPathComponent("environments/dev-minio.yaml"), encoding: .utf8)
+        try box.write(dir, "environments/kl.yaml", dev.replacingOccurrences(of: "layers: [dev, minio]", with: "layers: [dev, minio, klayer]"))
+        _ = try box.commitAll(dir, "kx and kl")
         try edit(dir, "environments/dev-minio.yaml", "bucket: wandb-weave-dev", "bucket: wandb-weave-dev3")
         _ = try box.commitAll(dir, "dev-minio's bucket")
         let again = try compare(dir, incremental: true)
-        #expect(again.rendered?.sorted() == ["dev-minio", "kx"])
+        #expect(again.rendered?.sorted() == ["dev-minio", "kl", "kx"])
         #expect(shown(again) == shown(try compare(dir, incremental: false)))
     }
 }

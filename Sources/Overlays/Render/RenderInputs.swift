@@ -10,12 +10,14 @@ import YAMLModel
 /// parameters the environment sets itself (so a default it overrides changes nothing); the
 /// base directory and each of its layers' directories, every file in them (YAML, embedded
 /// files, kustomize layers' files); the CRD files under `crds:`; and this program's
-/// version, with its stacks. An environment built from a kustomize overlay may read any
-/// file of the source, and has no digest: it is always rendered.
+/// version, with its stacks. An environment built from a kustomize overlay, or with a
+/// kustomize layer, may read any directory of the source (a kustomization names bases and
+/// components anywhere), and has no digest: it is always rendered.
 public final class RenderInputs: @unchecked Sendable {
     public let project: Project
     private var directories: [String: String] = [:]
-    private var projectFile: Node??
+    /// The project file's documents, parsed once; nil inside when it does not parse.
+    private var projectFile: [Node]??
     /// The project file's digest by the set of parameters an environment sets itself (a
     /// few sets for a whole fleet).
     private var projectDigests: [[String]: String] = [:]
@@ -35,12 +37,15 @@ public final class RenderInputs: @unchecked Sendable {
         guard let base = directoryDigest(project.baseDirectory) else { return nil }
         lines.append("base \(base)")
         for layer in environment.layers {
+            // A kustomize layer may name bases and components in other directories.
+            if let entries = try? project.source.list(project.layerPath(layer.name)),
+               entries.contains(where: { !$0.isDirectory && Renderer.kustomizationFiles.contains($0.name) }) { return nil }
             guard let d = directoryDigest(project.layerPath(layer.name)) else { return nil }
             lines.append("layer \(layer.name) \(d)")
         }
         for path in project.crdFiles {
             guard let text = try? project.source.readFile(path) else { return nil }
-            lines.append("crd \(path) \(Self.sha256(text ?? ""))")
+            lines.append("crd \(path) \(Self.sha256(text))")
         }
         return Self.sha256(lines.joined(separator: "\n"))
     }
@@ -51,7 +56,7 @@ public final class RenderInputs: @unchecked Sendable {
         let key = overridden.filter { project.parameters[$0] != nil }.sorted()
         lock.lock()
         if let done = projectDigests[key] { lock.unlock(); return done }
-        if projectFile == nil { projectFile = .some(try? project.source.parseStream(Project.fileName)?.first) }
+        if projectFile == nil { projectFile = .some(try? project.source.parseStream(Project.fileName)) }
         let root = projectFile!
         lock.unlock()
         let digest = projectDigest(root, leavingOut: key)
@@ -61,8 +66,10 @@ public final class RenderInputs: @unchecked Sendable {
         return digest
     }
 
-    private func projectDigest(_ root: Node?, leavingOut overridden: [String]) -> String? {
-        guard var node = root else { return nil }
+    /// Every document of the file (the first that is not empty is the project), as data.
+    private func projectDigest(_ documents: [Node]?, leavingOut overridden: [String]) -> String? {
+        guard var documents, let index = documents.firstIndex(where: { !$0.isNull }) else { return nil }
+        var node = documents[index]
         if var map = node.mapping, var params = map["parameters"]?.mapping {
             for name in overridden {
                 guard var declaration = params[name]?.mapping else { continue }
@@ -72,7 +79,8 @@ public final class RenderInputs: @unchecked Sendable {
             map.set("parameters", Node(.mapping(params), at: node.location))
             node.value = .mapping(map)
         }
-        return Self.sha256(YAMLEmitter().emit(node))
+        documents[index] = node
+        return Self.sha256(YAMLEmitter().emitStream(documents))
     }
 
     /// Every file below `path`, by name and content; "none" when it does not exist. Each
