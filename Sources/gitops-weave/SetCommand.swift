@@ -277,9 +277,9 @@ struct ChangeRunner {
 
         var made: SourceCommit.Made?
         let message = commitMessage(change, subject: subject, preposition: preposition, affected: affected)
+        let committed = Dictionary(uniqueKeysWithValues: change.files.map { (repositoryPath($0.path), Data($0.after.utf8)) })
         if let branch = delivery.branch, let repository {
-            let files = Dictionary(uniqueKeysWithValues: change.files.map { (repositoryPath($0.path), Data($0.after.utf8)) })
-            made = try SourceCommit.commit(files, in: repository, message: message, author: author(repository), to: .newBranch(branch))
+            made = try SourceCommit.commit(committed, in: repository, message: message, author: author(repository), to: .newBranch(branch))
         } else {
             if delivery.commit, let repository {
                 for file in change.files where try repository.headBlob(at: repositoryPath(file.path)) != Data(file.before.utf8) {
@@ -291,8 +291,7 @@ struct ChangeRunner {
                 try OutputFile.write(file.after, to: URL(fileURLWithPath: directory).appendingPathComponent(file.path).path)
             }
             if delivery.commit, let repository {
-                let files = Dictionary(uniqueKeysWithValues: change.files.map { (repositoryPath($0.path), Data($0.after.utf8)) })
-                made = try SourceCommit.commit(files, in: repository, message: message, author: author(repository), to: .currentBranch)
+                made = try SourceCommit.commit(committed, in: repository, message: message, author: author(repository), to: .currentBranch)
             }
         }
         report(change, affected: affected, made: made, subject: subject)

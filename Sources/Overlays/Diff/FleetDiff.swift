@@ -29,17 +29,9 @@ public struct FieldChange: Hashable, Sendable {
         case (nil, nil):
             return []
         default:
-            if let old, let new, equal(old, new) { return [] }
+            // Node's == compares values, not positions.
+            if let old, let new, old == new { return [] }
             return [FieldChange(path: path, old: old.map(display), new: new.map(display))]
-        }
-    }
-
-    static func equal(_ a: Node, _ b: Node) -> Bool {
-        switch (a.value, b.value) {
-        case (.scalar(let x), .scalar(let y)): return x == y
-        case (.sequence(let x), .sequence(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
-        case (.mapping(let x), .mapping(let y)): return x.count == y.count && x.entries.allSatisfy { k, e in y[k].map { equal(e.value, $0) } ?? false }
-        default: return false
         }
     }
 

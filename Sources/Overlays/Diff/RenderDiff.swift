@@ -130,7 +130,7 @@ extension RenderDiff {
                 out += bold("\(env.name): \(summary(env))")
             } else {
                 out += bold("\(group.environments.count) environments\(group.labelText.map { " (\($0))" } ?? ""): \(summary(env)): \(Self.names(group.environments))")
-                for line in Self.fieldLines(group, limit: 20) { out += "  " + line + "\n" }
+                for line in Self.fieldLines(group, limit: 20) { out += "  " + line.text + "\n" }
             }
             for r in env.resources {
                 out += "--- " + (r.change == .added ? "/dev/null" : "a/\(env.name)/\(r.file)") + "\n"
@@ -141,19 +141,42 @@ extension RenderDiff {
         return out
     }
 
-    /// `Deployment/web spec.template.spec.containers[name=web].image: web:1.4 → web:1.5`, one per
-    /// field; `added: ConfigMap/big` for a whole resource; at most `limit` lines.
-    static func fieldLines(_ group: Group, limit: Int) -> [String] {
-        var lines: [String] = []
+    /// One line of a group's summary: a whole resource added or removed, a field that
+    /// changed, or how many more there are.
+    enum FieldLine {
+        case resource(Change, String)
+        case field(String, FieldChange)
+        case more(Int)
+
+        /// `Deployment/web spec.template.spec.containers[name=web].image: web:1.4 → web:1.5`.
+        var text: String {
+            switch self {
+            case .resource(let change, let name): return "\(change.rawValue): \(name)"
+            case .field(let name, let f): return "\(name) \(f.description)"
+            case .more(let n): return "… and \(n) more fields"
+            }
+        }
+
+        /// The same with code spans: `` `Kind/name` `path`: `old` → `new` ``.
+        var markdown: String {
+            guard case .field(let name, let f) = self else { return text }
+            func code(_ s: String) -> String { "`" + s.replacingOccurrences(of: "`", with: "'") + "`" }
+            return "\(code(name)) \(code(f.path.description)): \(code(f.old ?? "(absent)")) → \(code(f.new ?? "(absent)"))"
+        }
+    }
+
+    /// A group's resources and fields, one per line, at most `limit` lines.
+    static func fieldLines(_ group: Group, limit: Int) -> [FieldLine] {
+        var lines: [FieldLine] = []
         for r in group.resources {
             let name = "\(r.id.kind)/\(r.id.name)"
             if r.change != .changed {
-                lines.append("\(r.change.rawValue): \(name)")
+                lines.append(.resource(r.change, name))
                 continue
             }
-            for f in r.fields { lines.append("\(name) \(f.description)") }
+            for f in r.fields { lines.append(.field(name, f)) }
         }
-        if lines.count > limit { lines = lines.prefix(limit) + ["… and \(lines.count - limit) more fields"] }
+        if lines.count > limit { lines = lines.prefix(limit) + [.more(lines.count - limit)] }
         return lines
     }
 
@@ -191,8 +214,7 @@ extension RenderDiff {
 
         // One block per group; a block is never split, except one that alone exceeds the
         // budget, whose hunks are cut with a note.
-        struct Block { var environment: String; var text: String }
-        var blocks: [Block] = []
+        var blocks: [String] = []
         let limit = maxChars / 2
         for (i, g) in groups.enumerated() {
             let env = g.representative
@@ -203,7 +225,7 @@ extension RenderDiff {
                 text += "\(g.environments.count) environments" + (g.labelText.map { " · \($0)" } ?? "") + ": \(summary(env))\n\n"
                 text += Self.names(g.environments) + "\n\n"
             }
-            for line in Self.fieldLines(g, limit: 20) { text += "- " + Self.markdownField(line) + "\n" }
+            for line in Self.fieldLines(g, limit: 20) { text += "- " + line.markdown + "\n" }
             text += "\n"
             var body = ""
             for r in env.resources {
@@ -217,14 +239,14 @@ extension RenderDiff {
             }
             let label = g.environments.count == 1 ? "diff" : "diff (\(env.name))"
             text += "<details><summary>\(label)</summary>\n\n" + body + "</details>\n\n"
-            blocks.append(Block(environment: env.name, text: text))
+            blocks.append(text)
         }
         let noteRoom = 400
         var parts: [String] = []
         var current = header
         var omitted = 0
         for (i, block) in blocks.enumerated() {
-            if current.count + block.text.count + noteRoom > maxChars && current != header {
+            if current.count + block.count + noteRoom > maxChars && current != header {
                 if !split {
                     omitted = blocks.count - i
                     break
@@ -232,7 +254,7 @@ extension RenderDiff {
                 parts.append(current)
                 current = "### gitops-weave diff, part \(parts.count + 1) (continued)\n\n"
             }
-            current += block.text
+            current += block
         }
         if omitted > 0 {
             let envs = groups.suffix(omitted).reduce(0) { $0 + $1.environments.count }
@@ -243,17 +265,6 @@ extension RenderDiff {
             parts = parts.enumerated().map { i, p in p + "\n_Part \(i + 1) of \(parts.count)._\n" }
         }
         return parts
-    }
-
-    /// A field line with code spans: `` `Kind/name` `path`: `old` → `new` ``.
-    static func markdownField(_ line: String) -> String {
-        func code(_ s: Substring) -> String { "`" + s.replacingOccurrences(of: "`", with: "'") + "`" }
-        guard let space = line.firstIndex(of: " "), !line.hasPrefix("added:"), !line.hasPrefix("removed:"), !line.hasPrefix("… and"),
-              let colon = line.range(of: ": ", range: space..<line.endIndex),
-              let arrow = line.range(of: " → ", range: colon.upperBound..<line.endIndex) else { return line }
-        let resource = line[..<space], path = line[line.index(after: space)..<colon.lowerBound]
-        let old = line[colon.upperBound..<arrow.lowerBound], new = line[arrow.upperBound...]
-        return "\(code(resource)) \(code(path)): \(code(old)) → \(code(new))"
     }
 }
 

@@ -118,8 +118,8 @@ public struct ParameterChange: Sendable {
             let shown = old ?? planned.inherited
             let edits: [TextEdit]
             if let value = assignment.value {
-                if let old, Self.equal(old, value) { continue }
-                if skippingEffective, old == nil, let inherited = planned.inherited, Self.equal(inherited, value) { continue }
+                if let old, Self.value(of: old) == value { continue }
+                if skippingEffective, old == nil, let inherited = planned.inherited, Self.value(of: inherited) == value { continue }
                 edits = try ValueEdit.set(path, to: value, in: spans, file: source.displayPath(file))
             } else {
                 guard let edit = try ValueEdit.remove(path, in: spans, file: source.displayPath(file)) else { continue }
@@ -157,14 +157,6 @@ public struct ParameterChange: Sendable {
         switch value {
         case .scalar(let s): return YAMLEmitter.inlineScalar(s)
         case .list(let items): return "[" + items.map { YAMLEmitter.inlineScalar($0, inFlow: true) }.joined(separator: ", ") + "]"
-        }
-    }
-
-    static func equal(_ node: Node, _ value: ValueEdit.Value) -> Bool {
-        switch (node.value, value) {
-        case (.scalar(let a), .scalar(let b)): return a == b
-        case (.sequence(let items), .list(let list)): return items.compactMap(\.scalar) == list && items.count == list.count
-        default: return false
         }
     }
 

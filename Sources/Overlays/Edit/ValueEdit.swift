@@ -68,8 +68,7 @@ public enum ValueEdit {
 
     static func replace(_ entry: YAMLSpans.Entry, with value: Value, inFlow: Bool, spans: YAMLSpans, file: String) throws -> TextEdit {
         switch (entry.value, value) {
-        case (.scalar(let text, let style, let span), .scalar(let s)) where span.start != span.end && style != .literal && style != .folded:
-            _ = text
+        case (.scalar(_, let style, let span), .scalar(let s)) where span.start != span.end && style != .literal && style != .folded:
             return TextEdit(range: span.start..<span.end, text: YAMLEmitter.inlineScalar(s, inFlow: inFlow, keeping: style))
         case (.sequence(let items, true, let span), .list(let list)):
             // A flow list keeps its brackets' spacing: `[ a, b ]` stays spaced.

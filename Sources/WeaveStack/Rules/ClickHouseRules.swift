@@ -16,14 +16,30 @@ enum ClickHouseRules {
         var xml: ConfigXMLElement
     }
 
+    /// One `.xml` file of an installation's `spec.configuration.files`, read once for every
+    /// rule that looks at it.
+    struct XMLFile: Sendable {
+        var key: String
+        var node: Node
+        var reading: ConfigXMLElement.Reading
+    }
+
+    static func xmlFiles(_ resource: Resource, _ context: RuleContext) -> [XMLFile] {
+        context.memoized("xml-files \(resource.id)") {
+            guard let files = resource.node["spec"]?["configuration"]?["files"]?.mapping else { return [] }
+            return files.entries.compactMap { key, entry in
+                guard key.hasSuffix(".xml"), let text = entry.value.stringValue else { return nil }
+                return XMLFile(key: key, node: entry.value, reading: ConfigXMLElement.read(text))
+            }
+        }
+    }
+
     /// The installation's `spec.configuration.files` under `config.d/` ending in `.xml`, that
     /// parse. A malformed file is `xmlWellFormed`'s finding, and the other rules skip it.
-    static func configFiles(_ chi: Resource) -> [ConfigFile] {
-        guard let files = chi.node["spec"]?["configuration"]?["files"]?.mapping else { return [] }
-        return files.entries.compactMap { key, entry in
-            guard key.containsBytes("config.d/"), key.hasSuffix(".xml"), let text = entry.value.stringValue,
-                  let xml = ConfigXMLElement.parse(text) else { return nil }
-            return ConfigFile(key: key, node: entry.value, xml: xml)
+    static func configFiles(_ chi: Resource, _ context: RuleContext) -> [ConfigFile] {
+        xmlFiles(chi, context).compactMap { file in
+            guard file.key.containsBytes("config.d/"), case .element(let xml) = file.reading else { return nil }
+            return ConfigFile(key: file.key, node: file.node, xml: xml)
         }
     }
 
@@ -40,13 +56,12 @@ enum ClickHouseRules {
     static func xmlWellFormed(_ context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for resource in context.resources(S.clickHouseGroupKind) + context.resources(S.keeperGroupKind) {
-            guard let files = resource.node["spec"]?["configuration"]?["files"]?.mapping else { continue }
-            for (key, entry) in files.entries where key.hasSuffix(".xml") {
-                guard let text = entry.value.stringValue, case .malformed(let error) = ConfigXMLElement.read(text) else { continue }
-                let (location, note) = position(entry.value, line: error.line, column: error.column, namingColumn: true)
+            for file in xmlFiles(resource, context) {
+                guard case .malformed(let error) = file.reading else { continue }
+                let (location, note) = position(file.node, line: error.line, column: error.column, namingColumn: true)
                 out.append(.error(
                     at: location,
-                    "\(key) of \(S.name(resource)) is not well-formed XML\(note): \(error.message)",
+                    "\(file.key) of \(S.name(resource)) is not well-formed XML\(note): \(error.message)",
                     hint: "ClickHouse refuses to start on a configuration file it cannot parse; fix the XML"))
             }
         }
@@ -65,7 +80,7 @@ enum ClickHouseRules {
     static func replicaPlaceholder(_ context: RuleContext) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for chi in context.resources(S.clickHouseGroupKind) {
-            for file in context.memoized("config-files \(chi.id)", { configFiles(chi) }) {
+            for file in configFiles(chi, context) {
                 for disk in disks(file) {
                     guard let endpoint = disk.child("endpoint"), endpoint.attributes.isEmpty else { continue } // from_env: not ours to read
                     let url = S.trim(endpoint.text)
@@ -106,7 +121,7 @@ enum ClickHouseRules {
                 return (claim["name"]?.stringValue ?? "?", text, bytes, storage)
             }
             guard !volumes.isEmpty else { continue }
-            for file in context.memoized("config-files \(chi.id)", { configFiles(chi) }) {
+            for file in configFiles(chi, context) {
                 for disk in disks(file) where disk.childText("type") == "cache" {
                     guard let element = disk.child("max_size"), let maxSize = disk.childText("max_size"), let cache = S.bytes(maxSize) else { continue }
                     for volume in volumes where cache >= volume.bytes {
