@@ -119,20 +119,27 @@ extension Repository {
 
     /// Writes a directory of files (paths may contain `/`) as a tree, bottom up.
     public func writeTree(files: [(path: String, contents: Data)]) throws -> ObjectID {
+        try writeTree(Dictionary(files, uniquingKeysWith: { _, last in last }), over: nil)
+    }
+
+    /// `base` with the files at these paths (from its root; `/` separates folders) replaced
+    /// or added, its folders rewritten bottom up; a new tree of them alone when `base` is nil.
+    public func writeTree(_ files: [String: Data], over base: ObjectID?) throws -> ObjectID {
         var direct: [TreeEntry] = []
-        var nested: [String: [(path: String, contents: Data)]] = [:]
-        for file in files {
-            if let slash = file.path.firstIndex(of: "/") {
-                let dir = String(file.path[..<slash])
-                nested[dir, default: []].append((String(file.path[file.path.index(after: slash)...]), file.contents))
+        var nested: [String: [String: Data]] = [:]
+        for (path, data) in files {
+            if let slash = path.firstIndex(of: "/") {
+                nested[String(path[..<slash]), default: [:]][String(path[path.index(after: slash)...])] = data
             } else {
-                direct.append(TreeEntry(name: file.path, id: try writeBlob(file.contents), kind: .blob))
+                direct.append(TreeEntry(name: path, id: try writeBlob(data), kind: .blob))
             }
         }
-        for (dir, children) in nested {
-            direct.append(TreeEntry(name: dir, id: try writeTree(files: children), kind: .tree))
+        let existing = try base.map { try treeEntries($0) } ?? []
+        for (folder, inner) in nested {
+            let old = existing.first { $0.name == folder && $0.kind == .tree }?.id
+            direct.append(TreeEntry(name: folder, id: try writeTree(inner, over: old), kind: .tree))
         }
-        return try writeTree(direct)
+        return try writeTree(direct, keepingOthersFrom: base)
     }
 
     public func commitInfo(_ id: ObjectID) throws -> CommitInfo {

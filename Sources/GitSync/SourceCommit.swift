@@ -42,32 +42,13 @@ public enum SourceCommit {
                 throw Diagnostic.error(at: nil, "\(name) is not a valid branch name")
             }
         }
-        let tree = try replacing(files, in: try repository.commitInfo(head).tree, repository: repository)
+        let tree = try repository.writeTree(files, over: try repository.commitInfo(head).tree)
         let commit = try repository.createCommit(tree: tree, parents: [head], message: message, author: author)
         // Compare-and-swap: a branch that moved meanwhile is not overwritten.
         try repository.updateReference(reference, to: commit, expected: destination == .currentBranch ? head : nil,
                                        message: "gitops-weave: \(message.prefix { $0 != "\n" })")
         if destination == .currentBranch { try repository.updateIndex(paths: Array(files.keys)) }
         return Made(commit: commit, reference: reference, parent: head)
-    }
-
-    /// `base` with the files at `paths` replaced (or added), folders rewritten bottom up.
-    static func replacing(_ files: [String: Data], in base: ObjectID?, repository: Repository) throws -> ObjectID {
-        var direct: [TreeEntry] = []
-        var nested: [String: [String: Data]] = [:]
-        for (path, data) in files {
-            if let slash = path.firstIndex(of: "/") {
-                nested[String(path[..<slash]), default: [:]][String(path[path.index(after: slash)...])] = data
-            } else {
-                direct.append(TreeEntry(name: path, id: try repository.writeBlob(data), kind: .blob))
-            }
-        }
-        let existing = try base.map { try repository.treeEntries($0) } ?? []
-        for (folder, inner) in nested {
-            let old = existing.first { $0.name == folder && $0.kind == .tree }?.id
-            direct.append(TreeEntry(name: folder, id: try replacing(inner, in: old, repository: repository), kind: .tree))
-        }
-        return try repository.writeTree(direct, keepingOthersFrom: base)
     }
 }
 
@@ -81,19 +62,5 @@ extension Repository {
             try GitError.check(git_index_add_bypath(index, path), "stage \(path)")
         }
         try GitError.check(git_index_write(index), "write the index")
-    }
-
-    /// The blob at `path` (from the root) in HEAD's tree; nil when HEAD has none there.
-    public func headBlob(at path: String) throws -> Data? {
-        guard let head = try headCommitID().flatMap(ObjectID.init(hex:)) else { return nil }
-        var tree = try commitInfo(head).tree
-        let parts = path.split(separator: "/").map(String.init)
-        for (i, part) in parts.enumerated() {
-            guard let entry = try treeEntries(tree).first(where: { $0.name == part }) else { return nil }
-            if i == parts.count - 1 { return entry.kind == .blob ? try readBlob(entry.id) : nil }
-            guard entry.kind == .tree else { return nil }
-            tree = entry.id
-        }
-        return nil
     }
 }

@@ -281,8 +281,9 @@ struct ChangeRunner {
         if let branch = delivery.branch, let repository {
             made = try SourceCommit.commit(committed, in: repository, message: message, author: author(repository), to: .newBranch(branch))
         } else {
-            if delivery.commit, let repository {
-                for file in change.files where try repository.headBlob(at: repositoryPath(file.path)) != Data(file.before.utf8) {
+            if delivery.commit, let repository, let head = try repository.headCommitID() {
+                let atHead = try GitTreeSource(repository: repository, revision: head, subdirectory: subdirectory)
+                for file in change.files where try atHead.readFile(file.path) != file.before {
                     throw Diagnostic.error(at: nil, "\(project.source.displayPath(file.path)) has uncommitted changes, which --commit would take along",
                                            hint: "commit or stash them first, or pass --branch NAME to build the change on HEAD")
                 }
