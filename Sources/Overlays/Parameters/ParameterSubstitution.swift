@@ -34,32 +34,20 @@ public struct ParameterSubstitution {
         case .scalar(let s):
             guard s.tag == .string, s.text.containsBytes(Self.marker) else { return nil }
             return substitute(string: s.text, in: node)
-        case .sequence(let items):
-            var copy: [Node]?
-            for (i, item) in items.enumerated() {
-                guard let new = substituted(item) else { continue }
-                if copy == nil { copy = items }
-                copy![i] = new
-            }
-            guard let copy else { return nil }
-            var out = node
-            out.value = .sequence(copy)
-            return out
+        case .sequence:
+            return node.replacingChildren { substituted($0) }
         case .mapping(let m):
-            var copy: Mapping?
-            for (i, (key, entry)) in m.entries.enumerated() {
+            // Children come in entry order; each key is checked before its value.
+            var i = 0
+            return node.replacingChildren { value in
+                let (key, entry) = (m.entries.keys[i], m.entries.values[i])
+                i += 1
                 if key.containsBytes(Self.marker) {
                     diagnostics.append(.error(at: entry.keyLocation, "placeholders are not substituted in mapping keys: \"\(key)\"",
                                               hint: "keys are structure, which comes from layers; use a layer patch, or $${ for a literal ${"))
                 }
-                guard let new = substituted(entry.value) else { continue }
-                if copy == nil { copy = m }
-                copy!.setValue(at: i, new)
+                return substituted(value)
             }
-            guard let copy else { return nil }
-            var out = node
-            out.value = .mapping(copy)
-            return out
         }
     }
 

@@ -17,39 +17,14 @@ public enum EmbeddedFile {
     /// The document with every `{$file: ...}` replaced by the file's text; nil when it has
     /// none (most documents), so that the parsed tree is shared, not copied.
     public static func resolve(_ node: Node, root: String, source: any SourceTree) throws -> Node? {
-        switch node.value {
-        case .scalar:
-            return nil
-        case .sequence(let items):
-            var copy: [Node]?
-            for (i, item) in items.enumerated() {
-                guard let new = try resolve(item, root: root, source: source) else { continue }
-                if copy == nil { copy = items }
-                copy![i] = new
+        if let m = node.mapping, let value = m[key] {
+            guard m.count == 1 else {
+                throw Diagnostic.error(at: m.keyLocation(key)!, "\(key) stands alone in its mapping: the whole mapping becomes the file's text",
+                                       hint: "move the other keys out, or write the value as {\(key): \(directory)/NAME} by itself")
             }
-            guard let copy else { return nil }
-            var out = node
-            out.value = .sequence(copy)
-            return out
-        case .mapping(let m):
-            if let value = m[key] {
-                guard m.count == 1 else {
-                    throw Diagnostic.error(at: m.keyLocation(key)!, "\(key) stands alone in its mapping: the whole mapping becomes the file's text",
-                                           hint: "move the other keys out, or write the value as {\(key): \(directory)/NAME} by itself")
-                }
-                return try text(of: value, root: root, source: source)
-            }
-            var copy: Mapping?
-            for (i, (_, entry)) in m.entries.enumerated() {
-                guard let new = try resolve(entry.value, root: root, source: source) else { continue }
-                if copy == nil { copy = m }
-                copy!.setValue(at: i, new)
-            }
-            guard let copy else { return nil }
-            var out = node
-            out.value = .mapping(copy)
-            return out
+            return try text(of: value, root: root, source: source)
         }
+        return try node.replacingChildren { try resolve($0, root: root, source: source) }
     }
 
     /// The string value a `$file` path names.

@@ -248,6 +248,39 @@ extension Node: Equatable {
 }
 
 extension Node {
+    /// This node with each child (list item, mapping value) replaced where `transform`
+    /// gives a new one; nil when it gives none, so that unchanged trees are shared, not
+    /// copied. `transform` sees every child, in order.
+    @inlinable
+    public func replacingChildren(_ transform: (Node) throws -> Node?) rethrows -> Node? {
+        switch value {
+        case .scalar:
+            return nil
+        case .sequence(let items):
+            var copy: [Node]?
+            for (i, item) in items.enumerated() {
+                guard let new = try transform(item) else { continue }
+                if copy == nil { copy = items }
+                copy![i] = new
+            }
+            guard let copy else { return nil }
+            var out = self
+            out.value = .sequence(copy)
+            return out
+        case .mapping(let m):
+            var copy: Mapping?
+            for (i, entry) in m.entries.values.enumerated() {
+                guard let new = try transform(entry.value) else { continue }
+                if copy == nil { copy = m }
+                copy!.setValue(at: i, new)
+            }
+            guard let copy else { return nil }
+            var out = self
+            out.value = .mapping(copy)
+            return out
+        }
+    }
+
     /// Number of nodes in this tree, counted only up to `limit`: trees share subtrees, so a
     /// tree can stand for far more nodes than memory holds, and counting must stop.
     public func size(upTo limit: Int) -> Int {
